@@ -1,0 +1,211 @@
+"""LC-Net on a CIFAR ResNet, the PyTorch twin of `crate/src/model/`.
+
+LC-Net: Xia, Yin, Dai, Jha, "Fully Dynamic Inference with Deep Neural Networks" (2020,
+arXiv:2007.15151). Each residual block carries two small gating networks fed by the global
+average of the block's input:
+
+* L-Net: pooled -> FC -> ReLU -> FC -> one gate g in [0, 1] (a clamp, "ReLU1"). g == 0 skips the
+  block's residual branch, g > 0 scales it.
+* C-Net: pooled -> FC -> ReLU -> FC -> one gate per inner channel (conv1 outputs == conv2 inputs),
+  in [0, 1]. 0 skips the channel, > 0 scales it.
+
+The block computes `relu(shortcut(x) + g * bn2(conv2(c * relu(bn1(conv1(x))))))`.
+
+Training runs the dense form (everything computed, gates multiply) because autograd needs it; the
+Rust runtime computes only kept blocks and channels and is tested against this dense form.
+Parameter names equal the Rust VarBuilder paths (`stage1.0.conv1.weight`, `stage1.0.lnet.fc1.bias`).
+"""
+
+from __future__ import annotations
+
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+
+def stage_blocks(depth: int) -> int:
+    if (depth - 2) % 6 != 0:
+        raise ValueError(f"CIFAR ResNet depth must be 6n+2, got {depth}")
+    return (depth - 2) // 6
+
+
+class Gate(nn.Module):
+    """pooled [B, C_in] -> FC -> ReLU -> FC -> pre-activation z [B, out]."""
+
+    def __init__(self, c_in: int, hidden: int, out: int, bias_init: float):
+        super().__init__()
+        self.fc1 = nn.Linear(c_in, hidden)
+        self.fc2 = nn.Linear(hidden, out)
+        nn.init.normal_(self.fc2.weight, std=0.01)
+        nn.init.constant_(self.fc2.bias, bias_init)
+
+    def forward(self, pooled):
+        return self.fc2(F.relu(self.fc1(pooled)))
+
+
+class GateAct(torch.autograd.Function):
+    """Hard clamp to [0, 1] forward; straight-through backward with slope `leak` outside (0, 1).
+
+    The leak lets the task loss revive a gate that the clamp closed (the dead-gate problem of a
+    hard ReLU1), while the budget term (see `cost_indicator`) has no gradient on closed gates, so
+    it does not drive them further negative.
+    """
+
+    @staticmethod
+    def forward(ctx, z, leak: float):
+        ctx.save_for_backward(z)
+        ctx.leak = leak
+        return z.clamp(0.0, 1.0)
+
+    @staticmethod
+    def backward(ctx, grad):
+        (z,) = ctx.saved_tensors
+        inside = (z > 0) & (z < 1)
+        slope = torch.where(inside, torch.ones_like(z), torch.full_like(z, ctx.leak))
+        return grad * slope, None
+
+
+def cost_indicator(z, beta: float = 1.0):
+    """Forward: 1[z > 0] (the block/channel is computed). Backward: beta on open gates, 0 on
+    closed ones, so the budget pushes open gates towards closing and leaves closed ones alone."""
+    hard = (z > 0).to(z.dtype)
+    soft = beta * F.relu(z)
+    return hard + (soft - soft.detach())
+
+
+class BasicBlock(nn.Module):
+    def __init__(self, c_in: int, planes: int, stride: int, gate_hidden: int, gated: bool):
+        super().__init__()
+        self.c_in, self.planes, self.stride, self.gated = c_in, planes, stride, gated
+        self.conv1 = nn.Conv2d(c_in, planes, 3, stride, 1, bias=False)
+        self.bn1 = nn.BatchNorm2d(planes)
+        self.conv2 = nn.Conv2d(planes, planes, 3, 1, 1, bias=False)
+        self.bn2 = nn.BatchNorm2d(planes)
+        if stride != 1 or c_in != planes:
+            self.shortcut = nn.Sequential()
+            self.shortcut.add_module("conv", nn.Conv2d(c_in, planes, 1, stride, bias=False))
+            self.shortcut.add_module("bn", nn.BatchNorm2d(planes))
+        else:
+            self.shortcut = None
+        if gated:
+            self.lnet = Gate(c_in, gate_hidden, 1, bias_init=1.0)
+            self.cnet = Gate(c_in, gate_hidden, planes, bias_init=1.0)
+
+    def forward(self, x, leak: float = 0.1):
+        """x [B, C_in, H, W] -> (out [B, P, H/s, W/s], info dict of pre-activations)."""
+        sc = x if self.shortcut is None else self.shortcut(x)
+        h = F.relu(self.bn1(self.conv1(x)))
+        info = {}
+        if self.gated:
+            pooled = x.mean(dim=(2, 3))  # [B, C_in]
+            z_l = self.lnet(pooled)  # [B, 1]
+            z_c = self.cnet(pooled)  # [B, P]
+            g = GateAct.apply(z_l, leak)
+            c = GateAct.apply(z_c, leak)
+            h = h * c[:, :, None, None]
+            branch = self.bn2(self.conv2(h)) * g[:, :, None, None]
+            info = {"z_l": z_l, "z_c": z_c}
+        else:
+            branch = self.bn2(self.conv2(h))
+        return F.relu(sc + branch), info
+
+
+class LCNet(nn.Module):
+    def __init__(
+        self,
+        depth: int = 56,
+        widths=(16, 32, 64),
+        num_classes: int = 10,
+        gate_hidden: int = 16,
+        gated: bool = True,
+    ):
+        super().__init__()
+        n = stage_blocks(depth)
+        self.depth, self.widths, self.gated = depth, list(widths), gated
+        self.stem = nn.Sequential()
+        self.stem.add_module("conv", nn.Conv2d(3, widths[0], 3, 1, 1, bias=False))
+        self.stem.add_module("bn", nn.BatchNorm2d(widths[0]))
+        c_in = widths[0]
+        self.stages = []
+        for s, w in enumerate(widths):
+            blocks = nn.ModuleList()
+            for i in range(n):
+                stride = 2 if (s > 0 and i == 0) else 1
+                blocks.append(BasicBlock(c_in, w, stride, gate_hidden, gated))
+                c_in = w
+            setattr(self, f"stage{s + 1}", blocks)
+            self.stages.append(blocks)
+        self.fc = nn.Linear(c_in, num_classes)
+        for m in self.modules():
+            if isinstance(m, nn.Conv2d):
+                nn.init.kaiming_normal_(m.weight, mode="fan_out", nonlinearity="relu")
+            elif isinstance(m, nn.BatchNorm2d):
+                nn.init.ones_(m.weight)
+                nn.init.zeros_(m.bias)
+
+    def blocks(self):
+        for stage in self.stages:
+            yield from stage
+
+    def forward(self, x, leak: float = 0.1):
+        """x [B, 3, 32, 32] (normalized) -> (logits [B, classes], per-block gate info list)."""
+        x = F.relu(self.stem(x))
+        infos = []
+        for blk in self.blocks():
+            x, info = blk(x, leak)
+            infos.append(info)
+        x = x.mean(dim=(2, 3))  # [B, C]
+        return self.fc(x), infos
+
+
+# ---- multiply-accumulate (MAC) accounting, mirrored by crate/src/trace.rs ----
+# Convention: MACs of convolutions and fully connected layers only (BN is folded into the convs at
+# inference; ReLU, pooling and additions are not counted).
+
+
+def block_costs(model: LCNet, image_size: int = 32):
+    """Per block: dict(fixed, cnet, per_channel) in MACs, plus the fixed rest of the network.
+
+    fixed: projection shortcut + L-Net (always evaluated); cnet: C-Net (evaluated when the block
+    runs); per_channel: conv1 + conv2 work of one kept inner channel.
+    """
+    hw = image_size * image_size
+    rest = 3 * model.widths[0] * 9 * hw + model.fc.in_features * model.fc.out_features
+    out = []
+    for blk in model.blocks():
+        hw_out = hw // (blk.stride * blk.stride)
+        fixed = 0
+        if blk.shortcut is not None:
+            fixed += blk.c_in * blk.planes * hw_out
+        cnet = 0
+        if blk.gated:
+            h = blk.lnet.fc1.out_features
+            fixed += blk.c_in * h + h * 1
+            cnet = blk.c_in * h + h * blk.planes
+        per_channel = blk.c_in * 9 * hw_out + blk.planes * 9 * hw_out
+        out.append({"fixed": fixed, "cnet": cnet, "per_channel": per_channel})
+        hw = hw_out
+    return out, rest
+
+
+def static_macs(model: LCNet, image_size: int = 32) -> int:
+    """MACs of the plain ResNet (every block and channel, no gating networks)."""
+    hw = image_size * image_size
+    total = 3 * model.widths[0] * 9 * hw + model.fc.in_features * model.fc.out_features
+    for blk in model.blocks():
+        hw = hw // (blk.stride * blk.stride)
+        total += (blk.c_in + blk.planes) * blk.planes * 9 * hw
+        if blk.shortcut is not None:
+            total += blk.c_in * blk.planes * hw
+    return total
+
+
+def dynamic_cost(model: LCNet, infos, costs, rest, tau_l=0.0, tau_c=0.0, beta=1.0):
+    """Per-image MACs [B] with surrogate gradients (see `cost_indicator`)."""
+    total = None
+    for blk, info, c in zip(model.blocks(), infos, costs):
+        run = cost_indicator(info["z_l"][:, 0] - tau_l, beta)  # [B]
+        kept = cost_indicator(info["z_c"] - tau_c, beta).sum(dim=1)  # [B]
+        t = c["fixed"] + run * (c["cnet"] + kept * c["per_channel"])
+        total = t if total is None else total + t
+    return total + rest
