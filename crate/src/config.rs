@@ -1,0 +1,128 @@
+//! The model card: architecture, preprocessing, default thresholds and class names.
+//!
+//! `weights/<name>.json` holds a [`ModelCard`]; its `config` is what the network needs, the rest
+//! (training recipe, measured results) is carried along for people and for the web page.
+
+use serde::{Deserialize, Serialize};
+
+use crate::{Error, Result};
+
+/// Architecture and inference settings of one LC-Net (or plain ResNet) checkpoint.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Config {
+    /// CIFAR ResNet depth, 6n+2 (20, 32, 56, 110).
+    pub depth: usize,
+    /// Output channels of the three stages.
+    pub widths: Vec<usize>,
+    pub num_classes: usize,
+    /// Side of the square input the network sees.
+    pub image_size: usize,
+    /// Hidden units of each L-Net and C-Net.
+    pub gate_hidden: usize,
+    /// `false` for the plain static ResNet baseline (no gating networks in the weights).
+    pub gated: bool,
+    /// Default L-gate threshold: a block whose gate is `<= tau_l` is skipped.
+    pub tau_l: f32,
+    /// Default C-gate threshold: a channel whose gate is `<= tau_c` is skipped.
+    pub tau_c: f32,
+    pub class_names: Vec<String>,
+    /// Per-channel mean and std applied to RGB values in [0, 1].
+    pub mean: [f32; 3],
+    pub std: [f32; 3],
+    pub bn_eps: f64,
+}
+
+impl Config {
+    /// Blocks per stage.
+    pub fn blocks_per_stage(&self) -> Result<usize> {
+        if self.depth < 8 || (self.depth - 2) % 6 != 0 {
+            return Err(Error::Config(format!(
+                "depth must be 6n+2 with n >= 1, got {}",
+                self.depth
+            )));
+        }
+        Ok((self.depth - 2) / 6)
+    }
+
+    pub fn validate(&self) -> Result<()> {
+        self.blocks_per_stage()?;
+        if self.widths.len() != 3 || self.widths.contains(&0) {
+            return Err(Error::Config(format!(
+                "widths must be three positive numbers, got {:?}",
+                self.widths
+            )));
+        }
+        if self.class_names.len() != self.num_classes {
+            return Err(Error::Config(format!(
+                "{} class names for {} classes",
+                self.class_names.len(),
+                self.num_classes
+            )));
+        }
+        if self.image_size < 8 || self.image_size % 4 != 0 {
+            return Err(Error::Config(format!(
+                "image_size must be a multiple of 4 and >= 8, got {}",
+                self.image_size
+            )));
+        }
+        if self.std.iter().any(|s| *s <= 0.0) {
+            return Err(Error::Config("std must be positive".into()));
+        }
+        Ok(())
+    }
+
+    /// The CIFAR-10 ResNet-`depth` layout used by the shipped models.
+    pub fn cifar10(depth: usize, gated: bool) -> Self {
+        Self {
+            depth,
+            widths: vec![16, 32, 64],
+            num_classes: 10,
+            image_size: 32,
+            gate_hidden: 16,
+            gated,
+            tau_l: 0.0,
+            tau_c: 0.0,
+            class_names: [
+                "airplane",
+                "automobile",
+                "bird",
+                "cat",
+                "deer",
+                "dog",
+                "frog",
+                "horse",
+                "ship",
+                "truck",
+            ]
+            .map(String::from)
+            .to_vec(),
+            mean: [0.4914, 0.4822, 0.4465],
+            std: [0.2470, 0.2435, 0.2616],
+            bn_eps: 1e-5,
+        }
+    }
+}
+
+/// The JSON file shipped next to the weights.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ModelCard {
+    pub name: String,
+    pub config: Config,
+    /// sha256 of the safetensors file, hex.
+    #[serde(default)]
+    pub weights_sha256: Option<String>,
+    /// Training recipe and logs (free form, written by `weights/train/export.py`).
+    #[serde(default)]
+    pub training: serde_json::Value,
+    /// Measured results (free form, written by the CLI and the exporter).
+    #[serde(default)]
+    pub results: serde_json::Value,
+}
+
+impl ModelCard {
+    pub fn from_json(text: &str) -> Result<Self> {
+        let card: ModelCard = serde_json::from_str(text).map_err(|e| Error::Config(e.to_string()))?;
+        card.config.validate()?;
+        Ok(card)
+    }
+}

@@ -1,0 +1,116 @@
+//! Image bytes -> the network's input: decode, flatten alpha, centre-crop, resize, normalize.
+
+use std::io::Cursor;
+
+use candle_core::{Device, Tensor};
+use image::{imageops::FilterType, DynamicImage, ImageReader, RgbImage};
+use serde::{Deserialize, Serialize};
+
+use crate::{Config, Error, Result};
+
+/// Images larger than this are refused before decoding (about 160 MB of RGBA).
+pub const MAX_PIXELS: u64 = 40_000_000;
+
+/// What the network sees, plus where it came from.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Prepared {
+    /// `size * size * 3` RGB bytes, row-major: the image the model classifies.
+    pub rgb: Vec<u8>,
+    pub size: usize,
+    /// The decoded image's size and format, as uploaded.
+    pub source_width: u32,
+    pub source_height: u32,
+    pub source_format: String,
+}
+
+/// Decodes PNG, JPEG, GIF, BMP or WebP bytes (8 or 16 bit, grey or colour, with or without
+/// alpha) and reduces them to the `size x size` RGB image the network takes: transparent parts
+/// over white, centre square crop, area-style resize.
+pub fn prepare(bytes: &[u8], size: usize) -> Result<Prepared> {
+    if bytes.is_empty() {
+        return Err(Error::Empty);
+    }
+    let reader = || {
+        ImageReader::new(Cursor::new(bytes))
+            .with_guessed_format()
+            .map_err(|e| Error::Image(e.to_string()))
+    };
+    let format = reader()?.format().ok_or_else(|| {
+        Error::Image("not a supported image format (PNG, JPEG, GIF, BMP or WebP)".into())
+    })?;
+    // Check the header's dimensions before allocating anything for the pixels.
+    let (w, h) = reader()?.into_dimensions().map_err(|e| Error::Image(e.to_string()))?;
+    if u64::from(w) * u64::from(h) > MAX_PIXELS {
+        return Err(Error::ImageTooLarge { width: w, height: h, limit: MAX_PIXELS });
+    }
+    if w == 0 || h == 0 {
+        return Err(Error::Image(format!("the image has no pixels ({w}x{h})")));
+    }
+    let mut r = reader()?;
+    let mut limits = image::Limits::default();
+    limits.max_image_width = Some(w);
+    limits.max_image_height = Some(h);
+    limits.max_alloc = Some(MAX_PIXELS * 8);
+    r.limits(limits);
+    let img = r.decode().map_err(|e| Error::Image(e.to_string()))?;
+    let rgb = flatten(&img);
+    Ok(Prepared {
+        rgb: square_resize(&rgb, size).into_raw(),
+        size,
+        source_width: w,
+        source_height: h,
+        source_format: format!("{format:?}"),
+    })
+}
+
+/// Any colour type -> 8-bit RGB, transparent pixels composited over white.
+fn flatten(img: &DynamicImage) -> RgbImage {
+    if !img.color().has_alpha() {
+        return img.to_rgb8();
+    }
+    let rgba = img.to_rgba8();
+    let mut out = RgbImage::new(rgba.width(), rgba.height());
+    for (o, p) in out.pixels_mut().zip(rgba.pixels()) {
+        let a = u32::from(p[3]);
+        for c in 0..3 {
+            o[c] = ((u32::from(p[c]) * a + 255 * (255 - a) + 127) / 255) as u8;
+        }
+    }
+    out
+}
+
+fn square_resize(img: &RgbImage, size: usize) -> RgbImage {
+    let (w, h) = img.dimensions();
+    let s = w.min(h);
+    let square = image::imageops::crop_imm(img, (w - s) / 2, (h - s) / 2, s, s).to_image();
+    if s as usize == size {
+        return square;
+    }
+    // Triangle widens its support with the scale factor, so large downscales average every pixel.
+    image::imageops::resize(&square, size as u32, size as u32, FilterType::Triangle)
+}
+
+/// RGB bytes (`n * size * size * 3`, HWC) -> normalized input `[n, 3, size, size]`.
+///
+/// Same arithmetic as `weights/train/train.py::normalize` (divide by 255, subtract mean, divide
+/// by std, all in f32), so both frameworks see identical inputs.
+pub fn to_tensor(rgb: &[u8], n: usize, cfg: &Config, device: &Device) -> Result<Tensor> {
+    let s = cfg.image_size;
+    if rgb.len() != n * s * s * 3 {
+        return Err(Error::Image(format!(
+            "expected {} RGB bytes for {n} images of {s}x{s}, got {}",
+            n * s * s * 3,
+            rgb.len()
+        )));
+    }
+    let mut data = vec![0f32; rgb.len()];
+    for i in 0..n {
+        for c in 0..3 {
+            for p in 0..s * s {
+                let v = f32::from(rgb[(i * s * s + p) * 3 + c]) / 255.0;
+                data[(i * 3 + c) * s * s + p] = (v - cfg.mean[c]) / cfg.std[c];
+            }
+        }
+    }
+    Ok(Tensor::from_vec(data, (n, 3, s, s), device)?)
+}
