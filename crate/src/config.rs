@@ -121,7 +121,8 @@ pub struct ModelCard {
 
 impl ModelCard {
     pub fn from_json(text: &str) -> Result<Self> {
-        let card: ModelCard = serde_json::from_str(text).map_err(|e| Error::Config(e.to_string()))?;
+        let card: ModelCard =
+            serde_json::from_str(text).map_err(|e| Error::Config(e.to_string()))?;
         card.config.validate()?;
         Ok(card)
     }

@@ -19,7 +19,9 @@
 //! ```
 
 pub mod config;
+pub mod counter;
 pub mod error;
+pub mod eval;
 pub mod model;
 pub mod preprocess;
 pub mod trace;
@@ -31,3 +33,6 @@ pub use trace::Trace;
 
 #[cfg(target_arch = "wasm32")]
 pub mod web;
+
+#[cfg(all(feature = "cli", not(target_arch = "wasm32")))]
+pub mod dataset;

@@ -35,13 +35,28 @@ pub fn prepare(bytes: &[u8], size: usize) -> Result<Prepared> {
             .with_guessed_format()
             .map_err(|e| Error::Image(e.to_string()))
     };
-    let format = reader()?.format().ok_or_else(|| {
-        Error::Image("not a supported image format (PNG, JPEG, GIF, BMP or WebP)".into())
-    })?;
+    let Some(format) = reader()?.format() else {
+        let head = String::from_utf8_lossy(&bytes[..bytes.len().min(512)]).to_lowercase();
+        if head.contains("<svg") {
+            return Err(Error::Image(
+                "this is an SVG (vector) image; export it as PNG or JPEG first".into(),
+            ));
+        }
+        return Err(Error::Image(
+            "not a supported image format (PNG, JPEG, GIF, BMP or WebP)".into(),
+        ));
+    };
+    let damaged = |e: image::ImageError| {
+        Error::Image(format!("the {format:?} file is damaged or truncated ({e})"))
+    };
     // Check the header's dimensions before allocating anything for the pixels.
-    let (w, h) = reader()?.into_dimensions().map_err(|e| Error::Image(e.to_string()))?;
+    let (w, h) = reader()?.into_dimensions().map_err(damaged)?;
     if u64::from(w) * u64::from(h) > MAX_PIXELS {
-        return Err(Error::ImageTooLarge { width: w, height: h, limit: MAX_PIXELS });
+        return Err(Error::ImageTooLarge {
+            width: w,
+            height: h,
+            limit: MAX_PIXELS,
+        });
     }
     if w == 0 || h == 0 {
         return Err(Error::Image(format!("the image has no pixels ({w}x{h})")));
@@ -52,7 +67,7 @@ pub fn prepare(bytes: &[u8], size: usize) -> Result<Prepared> {
     limits.max_image_height = Some(h);
     limits.max_alloc = Some(MAX_PIXELS * 8);
     r.limits(limits);
-    let img = r.decode().map_err(|e| Error::Image(e.to_string()))?;
+    let img = r.decode().map_err(damaged)?;
     let rgb = flatten(&img);
     Ok(Prepared {
         rgb: square_resize(&rgb, size).into_raw(),

@@ -138,9 +138,18 @@ pub fn block_cost(cfg: &Config, s: &BlockShape) -> BlockCost {
     let hw = (s.size_out * s.size_out) as u64;
     let (c_in, p, h) = (s.c_in as u64, s.planes as u64, cfg.gate_hidden as u64);
     let shortcut = if s.projection { c_in * p * hw } else { 0 };
-    let (lnet, cnet) = if cfg.gated { (c_in * h + h, c_in * h + h * p) } else { (0, 0) };
+    let (lnet, cnet) = if cfg.gated {
+        (c_in * h + h, c_in * h + h * p)
+    } else {
+        (0, 0)
+    };
     let per_channel = (c_in + p) * 9 * hw;
-    BlockCost { fixed: shortcut + lnet, cnet, per_channel, static_macs: shortcut + per_channel * p }
+    BlockCost {
+        fixed: shortcut + lnet,
+        cnet,
+        per_channel,
+        static_macs: shortcut + per_channel * p,
+    }
 }
 
 /// MACs outside the blocks: the stem convolution and the classifier.
@@ -151,5 +160,9 @@ pub fn rest_macs(cfg: &Config) -> u64 {
 
 /// MACs of the static network.
 pub fn static_macs(cfg: &Config) -> u64 {
-    rest_macs(cfg) + block_shapes(cfg).iter().map(|s| block_cost(cfg, s).static_macs).sum::<u64>()
+    rest_macs(cfg)
+        + block_shapes(cfg)
+            .iter()
+            .map(|s| block_cost(cfg, s).static_macs)
+            .sum::<u64>()
 }

@@ -41,7 +41,8 @@ impl Model {
     #[wasm_bindgen(constructor)]
     pub fn new(weights: &[u8], card_json: &str) -> Result<Model, JsError> {
         let card = ModelCard::from_json(card_json).map_err(err)?;
-        let net = LcNet::from_safetensors_bytes(weights, &card.config, &Device::Cpu).map_err(err)?;
+        let net =
+            LcNet::from_safetensors_bytes(weights, &card.config, &Device::Cpu).map_err(err)?;
         Ok(Model { net, card })
     }
 
@@ -67,7 +68,11 @@ impl Model {
     /// baseline of the benchmark.
     #[wasm_bindgen(js_name = classifyStatic)]
     pub fn classify_static(&self, rgb: &[u8]) -> Result<JsValue, JsError> {
-        self.run(rgb, Exec::Static, Thresholds::from_config(self.net.config()))
+        self.run(
+            rgb,
+            Exec::Static,
+            Thresholds::from_config(self.net.config()),
+        )
     }
 }
 

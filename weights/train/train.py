@@ -254,7 +254,7 @@ def main(argv=None):
     meta = {"phase": args.phase, "depth": str(args.depth), "recipe": json.dumps(vars(args))}
     save_file(export_state(model), str(out), metadata=meta)
     log = {"args": vars(args), "history": state["history"], "static_macs": smacs}
-    log_path = Path(__file__).parent / f"log-{args.phase}.json"
+    log_path = out.with_name(out.stem + "-log.json")
     log_path.write_text(json.dumps(log, indent=1) + "\n")
     print(f"wrote {out} and {log_path}", flush=True)
 

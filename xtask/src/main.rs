@@ -1,1 +1,163 @@
-fn main() {}
+//! `cargo xtask`: the project's build, serve, validate, test and benchmark commands, so the
+//! README commands stay short and CI runs exactly what developers run.
+
+mod bench_web;
+mod build;
+mod serve;
+mod test;
+mod validate;
+
+use std::ffi::OsStr;
+use std::path::{Path, PathBuf};
+use std::process::{Command, ExitCode};
+
+use anyhow::{bail, Context, Result};
+use clap::{Args, Parser};
+
+/// Weights shipped to the browser unless `--weights` says otherwise; the model card is the same
+/// path with a `.json` extension.
+const DEFAULT_WEIGHTS: &str = "weights/lcnet-resnet56.safetensors";
+
+#[derive(Parser)]
+#[command(
+    name = "cargo xtask",
+    bin_name = "cargo xtask",
+    about = "Build, serve, validate and test lcnet"
+)]
+enum Cli {
+    /// Build the web app into www/ (wasm, JS bindings, weights, gallery).
+    Build(build::Options),
+    /// Build, then serve www/ on http://127.0.0.1:PORT.
+    Serve {
+        #[arg(long, default_value_t = 8080)]
+        port: u16,
+        #[command(flatten)]
+        build: build::Options,
+    },
+    /// rustfmt check and clippy (native and wasm32) with warnings denied.
+    Validate,
+    /// Everything CI runs: system packages, validate, cargo tests, web build, golden file,
+    /// node tests.
+    Test {
+        #[command(flatten)]
+        weights: WeightsArg,
+    },
+    /// Build, then run the in-browser benchmark (tests/bench/bench-web.mjs).
+    BenchWeb {
+        #[command(flatten)]
+        weights: WeightsArg,
+        /// Passed on to the benchmark script (after `--`).
+        #[arg(last = true)]
+        args: Vec<String>,
+    },
+}
+
+#[derive(Args, Clone)]
+struct WeightsArg {
+    /// Model weights (.safetensors, with its .json card next to it)
+    /// [default: weights/lcnet-resnet56.safetensors]
+    #[arg(long, value_name = "PATH.safetensors")]
+    weights: Option<PathBuf>,
+}
+
+impl WeightsArg {
+    /// The weights file as an absolute path (children run in the repository root), checked to
+    /// exist so a missing file fails before any long build.
+    fn resolve(&self) -> Result<PathBuf> {
+        let path = match &self.weights {
+            Some(p) => p.clone(),
+            None => root().join(DEFAULT_WEIGHTS),
+        };
+        path.canonicalize().with_context(|| {
+            format!(
+                "weights not found at {} (train them, or pass --weights PATH.safetensors)",
+                path.display()
+            )
+        })
+    }
+}
+
+fn main() -> ExitCode {
+    // anyhow's Debug output would add a backtrace whenever RUST_BACKTRACE is set, burying the
+    // message; the chain of contexts is what says what failed.
+    match try_main() {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("\nerror: {e}");
+            for cause in e.chain().skip(1) {
+                eprintln!("  caused by: {cause}");
+            }
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn try_main() -> Result<()> {
+    match Cli::parse() {
+        Cli::Build(opts) => build::build(&opts).map(drop),
+        Cli::Serve { port, build } => {
+            build::build(&build)?;
+            serve::serve(&root().join("www"), port)
+        }
+        Cli::Validate => validate::validate(),
+        Cli::Test { weights } => test::test(&weights),
+        Cli::BenchWeb { weights, args } => bench_web::bench_web(&weights, &args),
+    }
+}
+
+/// The workspace root; every command runs from here whatever the caller's directory.
+fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("xtask lives one level below the workspace root")
+        .to_path_buf()
+}
+
+/// `cargo`, the same one that runs xtask.
+fn cargo() -> Command {
+    let mut cmd = Command::new(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()));
+    cmd.current_dir(root());
+    cmd
+}
+
+/// A command that runs in the repository root.
+fn command(program: impl AsRef<OsStr>) -> Command {
+    let mut cmd = Command::new(program);
+    cmd.current_dir(root());
+    cmd
+}
+
+/// Echo a command, run it with inherited stdio, and fail unless it exits successfully.
+fn run(cmd: &mut Command) -> Result<()> {
+    let shown = display(cmd);
+    println!("$ {shown}");
+    let status = cmd
+        .status()
+        .with_context(|| format!("could not start `{shown}`"))?;
+    if !status.success() {
+        bail!("`{shown}` failed ({status})");
+    }
+    Ok(())
+}
+
+/// The command line as a shell would show it, with the program shortened: cargo by name, tools
+/// in the repository relative to it.
+fn display(cmd: &Command) -> String {
+    let program = Path::new(cmd.get_program());
+    let program = match program.strip_prefix(root()) {
+        Ok(relative) => relative.display().to_string(),
+        Err(_) if program.ends_with("cargo") => "cargo".into(),
+        Err(_) => program.display().to_string(),
+    };
+    let mut parts = vec![program];
+    parts.extend(cmd.get_args().map(|a| a.to_string_lossy().into_owned()));
+    parts.join(" ")
+}
+
+/// The path relative to the repository root when it is inside it, for shorter messages.
+fn short(path: &Path) -> String {
+    path.strip_prefix(root())
+        .unwrap_or(path)
+        .display()
+        .to_string()
+}

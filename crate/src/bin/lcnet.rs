@@ -1,1 +1,523 @@
-fn main() {}
+//! `lcnet`: the native command line of the LC-Net runtime.
+//!
+//! MACs everywhere are multiply-accumulates of the convolutions and fully connected layers
+//! (gating networks included; batch norm folded; ReLU, pooling and additions not counted).
+
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use anyhow::{bail, Context, Result};
+use candle_core::Device;
+use clap::{Args, Parser, Subcommand};
+use lcnet::dataset::{self, Sample};
+use lcnet::eval::{evaluate, EvalResult};
+use lcnet::{preprocess, Exec, LcNet, ModelCard, Thresholds, Trace};
+use serde::Serialize;
+
+#[derive(Parser)]
+#[command(
+    name = "lcnet",
+    version,
+    about = "LC-Net dynamic inference: classify, evaluate, benchmark"
+)]
+struct Cli {
+    #[command(subcommand)]
+    cmd: Cmd,
+}
+
+#[derive(Args, Clone)]
+struct ModelArgs {
+    /// Weights (safetensors); the model card is the same path with `.json`.
+    #[arg(long, default_value = "weights/lcnet-resnet56.safetensors")]
+    weights: PathBuf,
+    /// L-gate threshold (default: the card's). Blocks whose gate is <= it are skipped.
+    #[arg(long)]
+    tau_l: Option<f32>,
+    /// C-gate threshold (default: the card's). Channels whose gate is <= it are skipped.
+    #[arg(long)]
+    tau_c: Option<f32>,
+}
+
+#[derive(Subcommand)]
+enum Cmd {
+    /// Classify images: prediction, top-5, blocks and channels run, MACs vs static.
+    Classify {
+        #[command(flatten)]
+        model: ModelArgs,
+        /// Print a JSON array of {file, prepared, trace}.
+        #[arg(long)]
+        json: bool,
+        #[arg(required = true)]
+        images: Vec<PathBuf>,
+    },
+    /// Accuracy and mean MACs on the CIFAR-10 test split.
+    Eval {
+        #[command(flatten)]
+        model: ModelArgs,
+        /// The JPEG mirror zip, a test/<class>/ folder, or CIFAR binary (.bin or its folder).
+        #[arg(long)]
+        data: PathBuf,
+        /// Evaluate the first N images only (0 = all).
+        #[arg(long, default_value_t = 0)]
+        limit: usize,
+        /// Also evaluate a static baseline checkpoint (e.g. weights/resnet56-static.safetensors).
+        #[arg(long)]
+        static_weights: Option<PathBuf>,
+        /// Run the dense masked reference instead of real skipping (same results, full cost).
+        #[arg(long)]
+        dense: bool,
+        /// Print one JSON object.
+        #[arg(long)]
+        json: bool,
+    },
+    /// The accuracy/MACs trade-off over a grid of thresholds, written as JSON.
+    Curve {
+        #[command(flatten)]
+        model: ModelArgs,
+        #[arg(long)]
+        data: PathBuf,
+        #[arg(long, default_value_t = 0)]
+        limit: usize,
+        /// Threshold values; each is used for tau_l alone, tau_c alone and both together.
+        #[arg(long, value_delimiter = ',', default_values_t = vec![0.0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9])]
+        grid: Vec<f32>,
+        #[arg(long)]
+        out: PathBuf,
+    },
+    /// Batch-1 latency of the static and the dynamic path on the same images.
+    Bench {
+        #[command(flatten)]
+        model: ModelArgs,
+        /// Images to time (default: the committed 200-image test fixture).
+        #[arg(long, default_value = "crate/tests/fixtures/cifar10-test-200.bin")]
+        data: PathBuf,
+        #[arg(long, default_value_t = 50)]
+        images: usize,
+        /// Timed passes over the images after one warm-up pass.
+        #[arg(long, default_value_t = 3)]
+        runs: usize,
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+struct Loaded {
+    net: LcNet,
+    card: ModelCard,
+    th: Thresholds,
+}
+
+fn load(m: &ModelArgs) -> Result<Loaded> {
+    let card_path = m.weights.with_extension("json");
+    let text = std::fs::read_to_string(&card_path)
+        .with_context(|| format!("reading the model card {}", card_path.display()))?;
+    let card = ModelCard::from_json(&text)?;
+    if !m.weights.exists() {
+        bail!("weights file {} not found", m.weights.display());
+    }
+    let net = LcNet::load(&m.weights, &card.config, &Device::Cpu)
+        .with_context(|| format!("loading {}", m.weights.display()))?;
+    let def = Thresholds::from_config(&card.config);
+    let th = Thresholds {
+        tau_l: m.tau_l.unwrap_or(def.tau_l),
+        tau_c: m.tau_c.unwrap_or(def.tau_c),
+    };
+    Ok(Loaded { net, card, th })
+}
+
+fn main() -> Result<()> {
+    match Cli::parse().cmd {
+        Cmd::Classify {
+            model,
+            json,
+            images,
+        } => classify(&model, json, &images),
+        Cmd::Eval {
+            model,
+            data,
+            limit,
+            static_weights,
+            dense,
+            json,
+        } => eval(&model, &data, limit, static_weights.as_deref(), dense, json),
+        Cmd::Curve {
+            model,
+            data,
+            limit,
+            grid,
+            out,
+        } => curve(&model, &data, limit, &grid, &out),
+        Cmd::Bench {
+            model,
+            data,
+            images,
+            runs,
+            json,
+        } => bench(&model, &data, images, runs, json),
+    }
+}
+
+#[derive(Serialize)]
+struct Classified {
+    file: String,
+    prepared: preprocess::Prepared,
+    trace: Trace,
+}
+
+fn classify(m: &ModelArgs, json: bool, images: &[PathBuf]) -> Result<()> {
+    let l = load(m)?;
+    let mut out = Vec::new();
+    let mut failed = 0;
+    for path in images {
+        let result = std::fs::read(path)
+            .map_err(anyhow::Error::from)
+            .and_then(|b| Ok(preprocess::prepare(&b, l.net.config().image_size)?))
+            .and_then(|p| Ok((l.net.classify(&p, l.th)?, p)));
+        match result {
+            Ok((trace, prepared)) => {
+                if !json {
+                    print_trace(&path.display().to_string(), &trace);
+                }
+                out.push(Classified {
+                    file: path.display().to_string(),
+                    prepared,
+                    trace,
+                });
+            }
+            Err(e) => {
+                failed += 1;
+                eprintln!("{}: {e:#}", path.display());
+            }
+        }
+    }
+    if json {
+        println!("{}", serde_json::to_string(&out)?);
+    }
+    if failed > 0 {
+        bail!(
+            "{failed} of {} images could not be classified",
+            images.len()
+        );
+    }
+    Ok(())
+}
+
+fn mega(macs: f64) -> String {
+    format!("{:.2} M", macs / 1e6)
+}
+
+fn print_trace(file: &str, t: &Trace) {
+    println!(
+        "{file}: {} ({:.1}%)",
+        t.prediction.label,
+        100.0 * t.prediction.prob
+    );
+    let top: Vec<String> = t
+        .top5
+        .iter()
+        .map(|c| format!("{} {:.1}%", c.label, 100.0 * c.prob))
+        .collect();
+    println!("  top-5: {}", top.join(", "));
+    println!(
+        "  blocks run {}/{}, channels kept {}/{}, MACs {} of {} static ({:.1}%, saves {:.1}%)",
+        t.blocks_run,
+        t.blocks.len(),
+        t.channels_kept,
+        t.channels_total,
+        mega(t.macs as f64),
+        mega(t.static_macs as f64),
+        100.0 * t.macs_ratio(),
+        100.0 * (1.0 - t.macs_ratio())
+    );
+    for b in &t.blocks {
+        let gate = b.l_gate.map_or("   -".to_string(), |g| format!("{g:.2}"));
+        let strip: String = match &b.c_gates {
+            Some(_) | None if b.ran => (0..b.planes)
+                .map(|k| if b.kept.contains(&k) { '#' } else { '.' })
+                .collect(),
+            _ => "skipped".into(),
+        };
+        println!(
+            "  stage{}.{:<2} L={gate} kept {:>2}/{:<2} {:>6} MACs  {strip}",
+            b.stage + 1,
+            b.position,
+            b.kept.len(),
+            b.planes,
+            mega(b.macs as f64)
+        );
+    }
+}
+
+fn samples(data: &Path, l: &Loaded, limit: usize) -> Result<Vec<Sample>> {
+    let t = Instant::now();
+    let s = dataset::load_test(data, l.net.config(), limit)?;
+    eprintln!(
+        "loaded {} test images in {:.1} s",
+        s.len(),
+        t.elapsed().as_secs_f64()
+    );
+    Ok(s)
+}
+
+fn run_eval(l: &Loaded, s: &[Sample], exec: Exec, th: Thresholds) -> Result<EvalResult> {
+    Ok(evaluate(
+        &l.net,
+        s.iter().map(|s| (s.label, s.rgb.as_slice())),
+        exec,
+        th,
+        100,
+    )?)
+}
+
+#[derive(Serialize)]
+struct EvalReport {
+    model: String,
+    data: String,
+    exec: &'static str,
+    seconds: f64,
+    dynamic: EvalSummary,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    static_baseline: Option<EvalSummary>,
+}
+
+#[derive(Serialize)]
+struct EvalSummary {
+    images: usize,
+    tau_l: f32,
+    tau_c: f32,
+    accuracy: f64,
+    mean_macs: f64,
+    static_macs: u64,
+    macs_ratio: f64,
+    mean_blocks_run: f64,
+    blocks_total: usize,
+    mean_channels_kept: f64,
+    channels_total: usize,
+}
+
+impl From<&EvalResult> for EvalSummary {
+    fn from(r: &EvalResult) -> Self {
+        Self {
+            images: r.images,
+            tau_l: r.tau_l,
+            tau_c: r.tau_c,
+            accuracy: r.accuracy,
+            mean_macs: r.mean_macs,
+            static_macs: r.static_macs,
+            macs_ratio: r.macs_ratio,
+            mean_blocks_run: r.mean_blocks_run,
+            blocks_total: r.blocks_total,
+            mean_channels_kept: r.mean_channels_kept,
+            channels_total: r.channels_total,
+        }
+    }
+}
+
+fn eval(
+    m: &ModelArgs,
+    data: &Path,
+    limit: usize,
+    static_weights: Option<&Path>,
+    dense: bool,
+    json: bool,
+) -> Result<()> {
+    let l = load(m)?;
+    let s = samples(data, &l, limit)?;
+    let t = Instant::now();
+    let exec = if dense {
+        Exec::DenseMasked
+    } else {
+        Exec::Dynamic
+    };
+    let r = run_eval(&l, &s, exec, l.th)?;
+    let seconds = t.elapsed().as_secs_f64();
+    let static_baseline = match static_weights {
+        Some(w) => {
+            let sl = load(&ModelArgs {
+                weights: w.to_path_buf(),
+                tau_l: None,
+                tau_c: None,
+            })?;
+            Some(EvalSummary::from(&run_eval(&sl, &s, Exec::Static, sl.th)?))
+        }
+        None => None,
+    };
+    let report = EvalReport {
+        model: l.card.name.clone(),
+        data: data.display().to_string(),
+        exec: if dense { "dense-masked" } else { "dynamic" },
+        seconds,
+        dynamic: EvalSummary::from(&r),
+        static_baseline,
+    };
+    if json {
+        println!("{}", serde_json::to_string_pretty(&report)?);
+        return Ok(());
+    }
+    println!("{} on {} images of {}", report.model, r.images, report.data);
+    println!(
+        "  dynamic ({}, tau_l {}, tau_c {}): accuracy {:.2}%, mean MACs {} = {:.1}% of static {} ({:.2}x fewer)",
+        report.exec,
+        r.tau_l,
+        r.tau_c,
+        100.0 * r.accuracy,
+        mega(r.mean_macs),
+        100.0 * r.macs_ratio,
+        mega(r.static_macs as f64),
+        1.0 / r.macs_ratio
+    );
+    println!(
+        "  mean blocks run {:.1}/{}, mean channels kept {:.0}/{}, {:.1} ms per image",
+        r.mean_blocks_run,
+        r.blocks_total,
+        r.mean_channels_kept,
+        r.channels_total,
+        1e3 * seconds / r.images.max(1) as f64
+    );
+    if let Some(sb) = &report.static_baseline {
+        println!(
+            "  static baseline: accuracy {:.2}%, MACs {}",
+            100.0 * sb.accuracy,
+            mega(sb.mean_macs)
+        );
+    }
+    Ok(())
+}
+
+#[derive(Serialize)]
+struct Curve {
+    model: String,
+    data: String,
+    images: usize,
+    static_macs: u64,
+    /// One point per threshold setting, `sweep` telling which knob moved.
+    points: Vec<CurvePoint>,
+}
+
+#[derive(Serialize)]
+struct CurvePoint {
+    sweep: &'static str,
+    #[serde(flatten)]
+    result: EvalSummary,
+}
+
+fn curve(m: &ModelArgs, data: &Path, limit: usize, grid: &[f32], out: &Path) -> Result<()> {
+    let l = load(m)?;
+    let s = samples(data, &l, limit)?;
+    let mut points = Vec::new();
+    let mut settings: Vec<(&'static str, Thresholds)> = Vec::new();
+    for &t in grid {
+        settings.push(("both", Thresholds { tau_l: t, tau_c: t }));
+    }
+    for &t in grid.iter().filter(|&&t| t > 0.0) {
+        settings.push((
+            "tau_l",
+            Thresholds {
+                tau_l: t,
+                tau_c: 0.0,
+            },
+        ));
+        settings.push((
+            "tau_c",
+            Thresholds {
+                tau_l: 0.0,
+                tau_c: t,
+            },
+        ));
+    }
+    for (sweep, th) in settings {
+        let r = run_eval(&l, &s, Exec::Dynamic, th)?;
+        eprintln!(
+            "{sweep:>5} tau_l {:.2} tau_c {:.2}: accuracy {:.2}%, MACs {:.1}% of static",
+            th.tau_l,
+            th.tau_c,
+            100.0 * r.accuracy,
+            100.0 * r.macs_ratio
+        );
+        points.push(CurvePoint {
+            sweep,
+            result: EvalSummary::from(&r),
+        });
+    }
+    let c = Curve {
+        model: l.card.name.clone(),
+        data: data.display().to_string(),
+        images: s.len(),
+        static_macs: lcnet::trace::static_macs(l.net.config()),
+        points,
+    };
+    std::fs::write(out, serde_json::to_string_pretty(&c)? + "\n")?;
+    eprintln!("wrote {}", out.display());
+    Ok(())
+}
+
+fn median(v: &mut [f64]) -> f64 {
+    v.sort_by(f64::total_cmp);
+    v[v.len() / 2]
+}
+
+fn bench(m: &ModelArgs, data: &Path, images: usize, runs: usize, json: bool) -> Result<()> {
+    let l = load(m)?;
+    let s = samples(data, &l, images)?;
+    let cfg = l.net.config();
+    let inputs = s
+        .iter()
+        .map(|s| preprocess::to_tensor(&s.rgb, 1, cfg, l.net.device()))
+        .collect::<lcnet::Result<Vec<_>>>()?;
+    let time = |exec: Exec| -> Result<(f64, f64)> {
+        let mut macs = 0.0;
+        for x in &inputs {
+            l.net.forward(x, exec, l.th)?; // warm-up pass
+        }
+        let mut per_image = Vec::new();
+        for _ in 0..runs.max(1) {
+            for x in &inputs {
+                let t = Instant::now();
+                let (_, traces) = l.net.forward(x, exec, l.th)?;
+                per_image.push(t.elapsed().as_secs_f64() * 1e3);
+                macs += traces[0].macs as f64;
+            }
+        }
+        Ok((
+            median(&mut per_image),
+            macs / (inputs.len() * runs.max(1)) as f64,
+        ))
+    };
+    let (static_ms, static_macs) = time(Exec::Static)?;
+    let (dyn_ms, dyn_macs) = time(Exec::Dynamic)?;
+    let (dense_ms, _) = time(Exec::DenseMasked)?;
+    let time_ratio = dyn_ms / static_ms;
+    let macs_ratio = dyn_macs / static_macs;
+    if json {
+        println!(
+            "{}",
+            serde_json::json!({
+                "model": l.card.name, "images": inputs.len(), "runs": runs,
+                "static_ms": static_ms, "dynamic_ms": dyn_ms, "dense_masked_ms": dense_ms,
+                "static_macs": static_macs, "dynamic_macs": dyn_macs,
+                "time_ratio": time_ratio, "macs_ratio": macs_ratio,
+                "time_over_macs_ratio": time_ratio / macs_ratio,
+            })
+        );
+        return Ok(());
+    }
+    println!(
+        "{} batch-1 median latency over {} images x {runs} runs (native CPU, candle):",
+        l.card.name,
+        inputs.len()
+    );
+    println!(
+        "  static (every block and channel): {static_ms:.2} ms, {}",
+        mega(static_macs)
+    );
+    println!("  dense masked reference:           {dense_ms:.2} ms");
+    println!(
+        "  dynamic (real skipping):          {dyn_ms:.2} ms, {}",
+        mega(dyn_macs)
+    );
+    println!(
+        "  dynamic/static: time {time_ratio:.3}, MACs {macs_ratio:.3}; time ratio / MACs ratio = {:.2} (goal <= 1.2)",
+        time_ratio / macs_ratio
+    );
+    Ok(())
+}

@@ -19,7 +19,10 @@ pub struct Thresholds {
 
 impl Thresholds {
     pub fn from_config(cfg: &Config) -> Self {
-        Self { tau_l: cfg.tau_l, tau_c: cfg.tau_c }
+        Self {
+            tau_l: cfg.tau_l,
+            tau_c: cfg.tau_c,
+        }
     }
 }
 
@@ -53,7 +56,12 @@ impl ConvBn {
         let scale = (gamma / (var + eps)?.sqrt()?)?; // [C_out]
         let weight = w.broadcast_mul(&scale.reshape((c_out, 1, 1, 1))?)?;
         let bias = (beta - (mean * &scale)?)?;
-        Ok(Self { weight, bias, stride, padding: k / 2 })
+        Ok(Self {
+            weight,
+            bias,
+            stride,
+            padding: k / 2,
+        })
     }
 
     /// # Shapes
@@ -65,6 +73,8 @@ impl ConvBn {
 
 fn conv_bias(x: &Tensor, w: &Tensor, b: &Tensor, padding: usize, stride: usize) -> Result<Tensor> {
     let y = x.conv2d(w, padding, stride, 1, 1)?;
+    let (_, c_in, kh, kw) = w.dims4()?;
+    crate::counter::add(y.elem_count() * c_in * kh * kw);
     Ok(y.broadcast_add(&b.reshape((1, b.dim(0)?, 1, 1))?)?)
 }
 
@@ -96,18 +106,38 @@ impl Block {
         let conv2 = ConvBn::new(p, p, 3, 1, eps, vb.pp("conv2"), vb.pp("bn2"))?;
         let shortcut = if shape.projection {
             let sc = vb.pp("shortcut");
-            Some(ConvBn::new(c_in, p, 1, shape.stride, eps, sc.pp("conv"), sc.pp("bn"))?)
+            Some(ConvBn::new(
+                c_in,
+                p,
+                1,
+                shape.stride,
+                eps,
+                sc.pp("conv"),
+                sc.pp("bn"),
+            )?)
         } else {
             None
         };
         let (lnet, cnet) = if cfg.gated {
             let h = cfg.gate_hidden;
-            (Some(Gate::new(c_in, h, 1, vb.pp("lnet"))?), Some(Gate::new(c_in, h, p, vb.pp("cnet"))?))
+            (
+                Some(Gate::new(c_in, h, 1, vb.pp("lnet"))?),
+                Some(Gate::new(c_in, h, p, vb.pp("cnet"))?),
+            )
         } else {
             (None, None)
         };
         let cost = crate::trace::block_cost(cfg, &shape);
-        Ok(Self { shape, cost, index, conv1, conv2, shortcut, lnet, cnet })
+        Ok(Self {
+            shape,
+            cost,
+            index,
+            conv1,
+            conv2,
+            shortcut,
+            lnet,
+            cnet,
+        })
     }
 
     fn shortcut(&self, x: &Tensor) -> Result<Tensor> {
@@ -125,7 +155,12 @@ impl Block {
             (Some(c), true) => (0..c.len()).filter(|&i| c[i] > th.tau_c).collect(),
             (None, true) => (0..self.shape.planes).collect(),
         };
-        Decision { l_gate, ran, c_gates, kept }
+        Decision {
+            l_gate,
+            ran,
+            c_gates,
+            kept,
+        }
     }
 
     /// The trace entry for a decision.
@@ -139,7 +174,11 @@ impl Block {
             planes: s.planes,
             stride: s.stride,
             size_out: s.size_out,
-            macs: self.cost.spent(d.ran, d.kept.len()),
+            // No L-gate means no gating network ran (a static model or `Exec::Static`).
+            macs: match d.l_gate {
+                Some(_) => self.cost.spent(d.ran, d.kept.len()),
+                None => self.cost.static_macs,
+            },
             static_macs: self.cost.static_macs,
             l_gate: d.l_gate,
             ran: d.ran,
@@ -183,7 +222,11 @@ impl Block {
             let w1 = self.conv1.weight.index_select(&idx, 0)?; // [k, C_in, 3, 3]
             let b1 = self.conv1.bias.index_select(&idx, 0)?; // [k]
             let h = conv_bias(x, &w1, &b1, 1, self.shape.stride)?.relu()?; // [1, k, H', W']
-            let w2 = self.conv2.weight.index_select(&idx, 1)?.broadcast_mul(&scales)?; // [P, k, 3, 3]
+            let w2 = self
+                .conv2
+                .weight
+                .index_select(&idx, 1)?
+                .broadcast_mul(&scales)?; // [P, k, 3, 3]
             let b2 = (&self.conv2.bias * f64::from(g))?;
             conv_bias(&h, &w2, &b2, 1, 1)? // [1, P, H', W']
         };
@@ -202,13 +245,19 @@ impl Block {
     ) -> Result<(Tensor, Vec<Decision>)> {
         let (Some(lnet), Some(cnet)) = (&self.lnet, &self.cnet) else {
             let b = x.dim(0)?;
-            return Ok((self.forward_static(x)?, (0..b).map(|_| self.decide(None, None, th)).collect()));
+            return Ok((
+                self.forward_static(x)?,
+                (0..b).map(|_| self.decide(None, None, th)).collect(),
+            ));
         };
         let pooled = x.mean(D::Minus1)?.mean(D::Minus1)?; // [B, C_in]
         let g = lnet.forward(&pooled)?.flatten_all()?.to_vec1::<f32>()?; // [B]
         let c = cnet.forward(&pooled)?.to_vec2::<f32>()?; // [B][P]
-        let decisions: Vec<Decision> =
-            g.iter().zip(c).map(|(&g, c)| self.decide(Some(g), Some(c), th)).collect();
+        let decisions: Vec<Decision> = g
+            .iter()
+            .zip(c)
+            .map(|(&g, c)| self.decide(Some(g), Some(c), th))
+            .collect();
         let (b, p) = (decisions.len(), self.shape.planes);
         let mut c_mask = vec![0f32; b * p];
         let mut g_mask = vec![0f32; b];
@@ -239,7 +288,10 @@ impl Block {
 /// Checks a tensor's dtype on the way in from a weights file.
 pub(crate) fn expect_f32(name: &str, t: &Tensor) -> Result<()> {
     if t.dtype() != DType::F32 {
-        return Err(Error::Weights(format!("{name} is {:?}, expected F32", t.dtype())));
+        return Err(Error::Weights(format!(
+            "{name} is {:?}, expected F32",
+            t.dtype()
+        )));
     }
     Ok(())
 }

@@ -8,6 +8,12 @@ use candle_nn::{Linear, VarBuilder};
 
 use crate::Result;
 
+/// A linear layer that reports its MACs to [`crate::counter`].
+pub(crate) fn linear(l: &Linear, x: &Tensor) -> Result<Tensor> {
+    crate::counter::add(x.dim(0)? * l.weight().elem_count());
+    Ok(l.forward(x)?)
+}
+
 /// pooled -> FC -> ReLU -> FC -> clamp(0, 1).
 #[derive(Debug, Clone)]
 pub struct Gate {
@@ -26,7 +32,7 @@ impl Gate {
     /// # Shapes
     /// `pooled [B, C_in]` -> gates `[B, out]`, each in [0, 1].
     pub fn forward(&self, pooled: &Tensor) -> Result<Tensor> {
-        let h = self.fc1.forward(pooled)?.relu()?; // [B, hidden]
-        Ok(self.fc2.forward(&h)?.clamp(0f32, 1f32)?)
+        let h = linear(&self.fc1, pooled)?.relu()?; // [B, hidden]
+        Ok(linear(&self.fc2, &h)?.clamp(0f32, 1f32)?)
     }
 }

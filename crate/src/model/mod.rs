@@ -10,7 +10,7 @@ pub mod gate;
 
 use std::collections::{HashMap, HashSet};
 
-use candle_core::{DType, Device, Module, Tensor, D};
+use candle_core::{DType, Device, Tensor, D};
 use candle_nn::{Linear, VarBuilder};
 
 pub use block::{Block, ConvBn, Decision, Thresholds};
@@ -52,11 +52,29 @@ pub fn expected_tensors(cfg: &Config) -> Vec<(String, Vec<usize>)> {
     let shapes = trace::block_shapes(cfg);
     for s in &shapes {
         let pre = format!("stage{}.{}", s.stage + 1, s.position);
-        conv_bn(format!("{pre}.conv1"), format!("{pre}.bn1"), s.c_in, s.planes, 3);
-        conv_bn(format!("{pre}.conv2"), format!("{pre}.bn2"), s.planes, s.planes, 3);
+        conv_bn(
+            format!("{pre}.conv1"),
+            format!("{pre}.bn1"),
+            s.c_in,
+            s.planes,
+            3,
+        );
+        conv_bn(
+            format!("{pre}.conv2"),
+            format!("{pre}.bn2"),
+            s.planes,
+            s.planes,
+            3,
+        );
         if s.projection {
             let sc = format!("{pre}.shortcut");
-            conv_bn(format!("{sc}.conv"), format!("{sc}.bn"), s.c_in, s.planes, 1);
+            conv_bn(
+                format!("{sc}.conv"),
+                format!("{sc}.bn"),
+                s.c_in,
+                s.planes,
+                1,
+            );
         }
     }
     for s in &shapes {
@@ -81,7 +99,9 @@ pub fn check_tensors(cfg: &Config, tensors: &HashMap<String, Tensor>) -> Result<
     let expected = expected_tensors(cfg);
     for (name, shape) in &expected {
         let t = tensors.get(name).ok_or_else(|| {
-            Error::Weights(format!("tensor {name} is missing (is this the right weights file?)"))
+            Error::Weights(format!(
+                "tensor {name} is missing (is this the right weights file?)"
+            ))
         })?;
         if t.dims() != shape.as_slice() {
             return Err(Error::Weights(format!(
@@ -92,7 +112,10 @@ pub fn check_tensors(cfg: &Config, tensors: &HashMap<String, Tensor>) -> Result<
         block::expect_f32(name, t)?;
     }
     let names: HashSet<&str> = expected.iter().map(|(n, _)| n.as_str()).collect();
-    let mut extra: Vec<&String> = tensors.keys().filter(|k| !names.contains(k.as_str())).collect();
+    let mut extra: Vec<&String> = tensors
+        .keys()
+        .filter(|k| !names.contains(k.as_str()))
+        .collect();
     extra.sort();
     if let Some(name) = extra.first() {
         return Err(Error::Weights(format!(
@@ -107,7 +130,15 @@ impl LcNet {
     /// Builds the network from a VarBuilder whose paths follow [`expected_tensors`].
     pub fn new(cfg: &Config, vb: VarBuilder) -> Result<Self> {
         cfg.validate()?;
-        let stem = ConvBn::new(3, cfg.widths[0], 3, 1, cfg.bn_eps, vb.pp("stem.conv"), vb.pp("stem.bn"))?;
+        let stem = ConvBn::new(
+            3,
+            cfg.widths[0],
+            3,
+            1,
+            cfg.bn_eps,
+            vb.pp("stem.conv"),
+            vb.pp("stem.bn"),
+        )?;
         let blocks = trace::block_shapes(cfg)
             .into_iter()
             .enumerate()
@@ -117,7 +148,13 @@ impl LcNet {
             })
             .collect::<Result<Vec<_>>>()?;
         let fc = candle_nn::linear(cfg.widths[2], cfg.num_classes, vb.pp("fc"))?;
-        Ok(Self { cfg: cfg.clone(), stem, blocks, fc, device: vb.device().clone() })
+        Ok(Self {
+            cfg: cfg.clone(),
+            stem,
+            blocks,
+            fc,
+            device: vb.device().clone(),
+        })
     }
 
     /// Loads a checkpoint held in memory (the browser's path).
@@ -132,9 +169,8 @@ impl LcNet {
     pub fn load(path: &std::path::Path, cfg: &Config, device: &Device) -> Result<Self> {
         // SAFETY: the file is only read; a concurrent writer would be a user error we accept,
         // as candle's own loaders do.
-        let st = unsafe { candle_core::safetensors::MmapedSafetensors::new(path) }.map_err(|e| {
-            Error::Weights(format!("cannot read {}: {e}", path.display()))
-        })?;
+        let st = unsafe { candle_core::safetensors::MmapedSafetensors::new(path) }
+            .map_err(|e| Error::Weights(format!("cannot read {}: {e}", path.display())))?;
         let mut tensors = HashMap::new();
         for (name, _) in st.tensors() {
             tensors.insert(name.clone(), st.load(&name, device)?);
@@ -142,7 +178,11 @@ impl LcNet {
         Self::from_tensors(tensors, cfg, device)
     }
 
-    fn from_tensors(tensors: HashMap<String, Tensor>, cfg: &Config, device: &Device) -> Result<Self> {
+    fn from_tensors(
+        tensors: HashMap<String, Tensor>,
+        cfg: &Config,
+        device: &Device,
+    ) -> Result<Self> {
         cfg.validate()?;
         check_tensors(cfg, &tensors)?;
         Self::new(cfg, VarBuilder::from_tensors(tensors, DType::F32, device))
@@ -190,7 +230,15 @@ impl LcNet {
                 for blk in &self.blocks {
                     if exec == Exec::Static {
                         h = blk.forward_static(&h)?;
-                        per_block.push(vec![Decision { l_gate: None, ran: true, c_gates: None, kept: (0..blk.shape.planes).collect() }; b]);
+                        per_block.push(vec![
+                            Decision {
+                                l_gate: None,
+                                ran: true,
+                                c_gates: None,
+                                kept: (0..blk.shape.planes).collect()
+                            };
+                            b
+                        ]);
                     } else {
                         let (y, d) = blk.forward_dense_masked(&h, th)?;
                         h = y;
@@ -211,13 +259,17 @@ impl LcNet {
     /// Global average pool and classifier: `[B, C, H, W]` -> `[B, classes]`.
     fn head(&self, h: &Tensor) -> Result<Tensor> {
         let pooled = h.mean(D::Minus1)?.mean(D::Minus1)?; // [B, C]
-        Ok(self.fc.forward(&pooled)?)
+        gate::linear(&self.fc, &pooled)
     }
 
     fn trace(&self, logits: &Tensor, decisions: Vec<Decision>, th: Thresholds) -> Result<Trace> {
         let logits = logits.flatten_all()?.to_vec1::<f32>()?;
-        let blocks: Vec<_> =
-            self.blocks.iter().zip(decisions).map(|(blk, d)| blk.trace(d)).collect();
+        let blocks: Vec<_> = self
+            .blocks
+            .iter()
+            .zip(decisions)
+            .map(|(blk, d)| blk.trace(d))
+            .collect();
         let probs = softmax(&logits);
         let mut order: Vec<usize> = (0..probs.len()).collect();
         order.sort_by(|&a, &b| probs[b].total_cmp(&probs[a]));

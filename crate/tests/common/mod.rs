@@ -1,0 +1,101 @@
+//! Shared helpers for the integration tests: deterministic random models and inputs.
+#![allow(dead_code)]
+
+use std::collections::HashMap;
+
+use candle_core::{Device, Tensor};
+use candle_nn::VarBuilder;
+use lcnet::model::expected_tensors;
+use lcnet::{Config, LcNet};
+
+/// A small deterministic generator (SplitMix64), so tests need no RNG crate and no seed state.
+pub struct Rng(u64);
+
+impl Rng {
+    pub fn new(seed: u64) -> Self {
+        Rng(seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) ^ 0xD1B5_4A32_D192_ED03)
+    }
+    pub fn next_u64(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    }
+    /// Uniform in [lo, hi).
+    pub fn uniform(&mut self, lo: f32, hi: f32) -> f32 {
+        lo + (hi - lo) * ((self.next_u64() >> 40) as f32 / (1u64 << 24) as f32)
+    }
+    pub fn vec(&mut self, n: usize, lo: f32, hi: f32) -> Vec<f32> {
+        (0..n).map(|_| self.uniform(lo, hi)).collect()
+    }
+    pub fn bytes(&mut self, n: usize) -> Vec<u8> {
+        (0..n).map(|_| (self.next_u64() >> 56) as u8).collect()
+    }
+}
+
+/// A tiny gated config: depth 14 (2 blocks per stage), narrow, 16x16 input.
+pub fn tiny_config(gated: bool) -> Config {
+    let mut cfg = Config::cifar10(14, gated);
+    cfg.widths = vec![8, 16, 32];
+    cfg.image_size = 16;
+    cfg.gate_hidden = 4;
+    cfg
+}
+
+/// Random tensors for every name the config needs. Gate output biases are spread around zero so
+/// that some blocks and channels are skipped and others kept.
+pub fn random_tensors(cfg: &Config, seed: u64) -> HashMap<String, Tensor> {
+    let mut rng = Rng::new(seed);
+    let mut out = HashMap::new();
+    for (name, shape) in expected_tensors(cfg) {
+        let n: usize = shape.iter().product();
+        let fan_in: usize = shape.iter().skip(1).product::<usize>().max(1);
+        let bound = (6.0 / fan_in as f32).sqrt();
+        let data = if name.ends_with("running_var") {
+            rng.vec(n, 0.5, 1.5)
+        } else if name.ends_with("running_mean") || name.ends_with("bn.bias") {
+            rng.vec(n, -0.2, 0.2)
+        } else if name.contains("bn") && name.ends_with(".weight") {
+            rng.vec(n, 0.5, 1.2)
+        } else if name.contains("net.fc2.bias") {
+            rng.vec(n, -0.4, 0.8)
+        } else if name.ends_with(".bias") {
+            rng.vec(n, -0.1, 0.1)
+        } else {
+            rng.vec(n, -bound, bound)
+        };
+        out.insert(name, Tensor::from_vec(data, shape, &Device::Cpu).unwrap());
+    }
+    out
+}
+
+pub fn random_model(cfg: &Config, seed: u64) -> LcNet {
+    let vb = VarBuilder::from_tensors(
+        random_tensors(cfg, seed),
+        candle_core::DType::F32,
+        &Device::Cpu,
+    );
+    LcNet::new(cfg, vb).unwrap()
+}
+
+/// `n` random images as RGB bytes.
+pub fn random_rgb(cfg: &Config, n: usize, seed: u64) -> Vec<u8> {
+    Rng::new(seed ^ 0xABCD).bytes(n * cfg.image_size * cfg.image_size * 3)
+}
+
+pub fn max_abs_diff(a: &[f32], b: &[f32]) -> f32 {
+    assert_eq!(a.len(), b.len());
+    a.iter()
+        .zip(b)
+        .map(|(x, y)| (x - y).abs())
+        .fold(0.0, f32::max)
+}
+
+/// The repository root (tests run with the crate folder as working directory).
+pub fn repo_root() -> std::path::PathBuf {
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .unwrap()
+        .to_path_buf()
+}

@@ -1,0 +1,209 @@
+//! Real skipping computes exactly what the dense masked reference computes, and only the work
+//! the trace accounts for.
+
+mod common;
+
+use common::*;
+use lcnet::{counter, preprocess, Exec, Thresholds, Trace};
+
+fn run(
+    net: &lcnet::LcNet,
+    rgb: &[u8],
+    n: usize,
+    exec: Exec,
+    th: Thresholds,
+) -> (Vec<Vec<f32>>, Vec<Trace>) {
+    let x = preprocess::to_tensor(rgb, n, net.config(), net.device()).unwrap();
+    let (logits, traces) = net.forward(&x, exec, th).unwrap();
+    (logits.to_vec2::<f32>().unwrap(), traces)
+}
+
+fn assert_same_decisions(a: &Trace, b: &Trace) {
+    assert_eq!(a.blocks.len(), b.blocks.len());
+    for (x, y) in a.blocks.iter().zip(&b.blocks) {
+        assert_eq!(x.ran, y.ran, "block {} ran", x.index);
+        assert_eq!(x.kept, y.kept, "block {} kept channels", x.index);
+        assert_eq!(x.macs, y.macs, "block {} MACs", x.index);
+        let (gx, gy) = (x.l_gate.unwrap(), y.l_gate.unwrap());
+        assert!(
+            (gx - gy).abs() < 1e-5,
+            "block {} L-gate {gx} vs {gy}",
+            x.index
+        );
+        match (&x.c_gates, &y.c_gates) {
+            (Some(cx), Some(cy)) => assert!(max_abs_diff(cx, cy) < 1e-5),
+            (None, None) => {}
+            _ => panic!("block {}: C-gates present in one trace only", x.index),
+        }
+    }
+    assert_eq!(a.macs, b.macs);
+}
+
+#[test]
+fn dynamic_matches_dense_masked_on_random_models() {
+    let cfg = tiny_config(true);
+    let (mut skipped_blocks, mut ran_blocks, mut skipped_channels, mut empty_blocks) = (0, 0, 0, 0);
+    for seed in 0..6 {
+        let net = random_model(&cfg, seed);
+        let rgb = random_rgb(&cfg, 4, seed);
+        for th in [
+            Thresholds {
+                tau_l: 0.0,
+                tau_c: 0.0,
+            },
+            Thresholds {
+                tau_l: 0.3,
+                tau_c: 0.4,
+            },
+        ] {
+            let (ld, td) = run(&net, &rgb, 4, Exec::Dynamic, th);
+            let (lm, tm) = run(&net, &rgb, 4, Exec::DenseMasked, th);
+            for i in 0..4 {
+                let diff = max_abs_diff(&ld[i], &lm[i]);
+                assert!(
+                    diff < 1e-4,
+                    "seed {seed} image {i}: logits differ by {diff}"
+                );
+                assert_same_decisions(&td[i], &tm[i]);
+                for b in &td[i].blocks {
+                    if b.ran {
+                        ran_blocks += 1;
+                        skipped_channels += b.planes - b.kept.len();
+                        empty_blocks += usize::from(b.kept.is_empty());
+                    } else {
+                        skipped_blocks += 1;
+                    }
+                }
+            }
+        }
+    }
+    // The comparison means something only if both kinds of skipping happened.
+    assert!(skipped_blocks > 0 && ran_blocks > 0 && skipped_channels > 0);
+    eprintln!("skipped blocks {skipped_blocks}, ran {ran_blocks}, skipped channels {skipped_channels}, empty {empty_blocks}");
+}
+
+#[test]
+fn executed_macs_equal_the_trace() {
+    let cfg = tiny_config(true);
+    let net = random_model(&cfg, 11);
+    let rgb = random_rgb(&cfg, 3, 11);
+    let per = cfg.image_size * cfg.image_size * 3;
+    let th = Thresholds {
+        tau_l: 0.1,
+        tau_c: 0.2,
+    };
+    let mut below_static = false;
+    for i in 0..3 {
+        counter::take();
+        let (_, t) = run(&net, &rgb[i * per..(i + 1) * per], 1, Exec::Dynamic, th);
+        assert_eq!(
+            counter::take(),
+            t[0].macs,
+            "image {i}: executed vs accounted MACs"
+        );
+        below_static |= t[0].macs < t[0].static_macs;
+    }
+    assert!(
+        below_static,
+        "the dynamic path should have skipped something"
+    );
+    counter::take();
+    let (_, t) = run(&net, &rgb[..per], 1, Exec::Static, th);
+    assert_eq!(
+        counter::take(),
+        t[0].static_macs,
+        "the static path runs the whole ResNet"
+    );
+    assert_eq!(t[0].macs, t[0].static_macs);
+}
+
+#[test]
+fn a_block_with_every_channel_skipped_keeps_its_bias() {
+    let cfg = tiny_config(true);
+    let mut tensors = random_tensors(&cfg, 3);
+    // Close every C-gate of stage2.1 while its L-gate stays open.
+    let p = 16;
+    let dev = candle_core::Device::Cpu;
+    tensors.insert(
+        "stage2.1.cnet.fc2.bias".into(),
+        candle_core::Tensor::full(-50f32, p, &dev).unwrap(),
+    );
+    tensors.insert(
+        "stage2.1.lnet.fc2.bias".into(),
+        candle_core::Tensor::full(5f32, 1, &dev).unwrap(),
+    );
+    let vb = candle_nn::VarBuilder::from_tensors(tensors, candle_core::DType::F32, &dev);
+    let net = lcnet::LcNet::new(&cfg, vb).unwrap();
+    let rgb = random_rgb(&cfg, 2, 3);
+    let th = Thresholds {
+        tau_l: 0.0,
+        tau_c: 0.0,
+    };
+    let (ld, td) = run(&net, &rgb, 2, Exec::Dynamic, th);
+    let (lm, tm) = run(&net, &rgb, 2, Exec::DenseMasked, th);
+    for i in 0..2 {
+        let b = &td[i].blocks[3];
+        assert!(
+            b.ran && b.kept.is_empty(),
+            "stage2.1 should run with no channels"
+        );
+        assert!(max_abs_diff(&ld[i], &lm[i]) < 1e-4);
+        assert_same_decisions(&td[i], &tm[i]);
+    }
+}
+
+#[test]
+fn higher_thresholds_skip_more() {
+    let cfg = tiny_config(true);
+    let net = random_model(&cfg, 5);
+    let rgb = random_rgb(&cfg, 4, 5);
+    let mut last = u64::MAX;
+    for t in [0.0, 0.2, 0.4, 0.6, 0.8, 1.0] {
+        let (_, traces) = run(
+            &net,
+            &rgb,
+            4,
+            Exec::Dynamic,
+            Thresholds { tau_l: t, tau_c: t },
+        );
+        let macs: u64 = traces.iter().map(|t| t.macs).sum();
+        assert!(
+            macs <= last,
+            "MACs grew from {last} to {macs} at threshold {t}"
+        );
+        last = macs;
+    }
+    // At 1.0 no gate (clamped to [0, 1]) passes: only the fixed parts remain.
+    let per = cfg.image_size * cfg.image_size * 3;
+    let (_, traces) = run(
+        &net,
+        &rgb[..per],
+        1,
+        Exec::Dynamic,
+        Thresholds {
+            tau_l: 1.0,
+            tau_c: 1.0,
+        },
+    );
+    assert_eq!(traces[0].blocks_run, 0);
+}
+
+#[test]
+fn a_model_without_gates_runs_everything() {
+    let cfg = tiny_config(false);
+    let net = random_model(&cfg, 2);
+    let rgb = random_rgb(&cfg, 2, 2);
+    let th = Thresholds::from_config(&cfg);
+    let (ld, td) = run(&net, &rgb, 2, Exec::Dynamic, th);
+    let (ls, ts) = run(&net, &rgb, 2, Exec::Static, th);
+    for i in 0..2 {
+        assert!(max_abs_diff(&ld[i], &ls[i]) < 1e-4);
+        assert_eq!(td[i].macs, td[i].static_macs);
+        assert_eq!(td[i].blocks_run, td[i].blocks.len());
+        assert!(td[i]
+            .blocks
+            .iter()
+            .all(|b| b.l_gate.is_none() && b.kept.len() == b.planes));
+        assert_eq!(ts[i].macs, td[i].macs);
+    }
+}

@@ -1,0 +1,118 @@
+// The browser (wasm) must decide exactly what the native CLI decides: for every gallery image,
+// the prepared pixels, the prediction, which blocks ran, which channels were kept and the MACs
+// are equal, and gates, probabilities and logits agree within tolerance.
+//
+// The reference is tests/artifacts/golden.json, the output of
+//   lcnet classify --json www/gallery/*.png
+// (a JSON array of {file, prepared, trace}), written by the build/test driver.
+
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync, readFileSync } from 'node:fs';
+import { basename, join } from 'node:path';
+
+import { requireBuild, serve, launch, openReady, nextOutcome, galleryEntries, ARTIFACTS } from './harness.mjs';
+
+const GOLDEN = join(ARTIFACTS, 'golden.json');
+const GATE_TOL = 1e-4;
+const PROB_TOL = 1e-4;
+const LOGIT_TOL = 1e-3;
+
+const golden = existsSync(GOLDEN) ? JSON.parse(readFileSync(GOLDEN, 'utf8')) : null;
+const skip = golden ? false : `no ${GOLDEN}: produce it with \`lcnet classify --json www/gallery/*.png > tests/artifacts/golden.json\``;
+
+let server;
+let browser;
+let page;
+let errors;
+
+before(async () => {
+  if (!golden) return;
+  requireBuild();
+  server = await serve();
+  browser = await launch();
+  ({ page, errors } = await openReady(browser.context, server.url));
+});
+
+after(async () => {
+  await browser?.close();
+  await server?.close();
+});
+
+// Largest difference seen per tolerance, reported at the end.
+const worst = new Map();
+
+function close(a, b, tol, what) {
+  if (a === null || b === null) {
+    assert.equal(a, b, what);
+    return;
+  }
+  worst.set(tol, Math.max(worst.get(tol) ?? 0, Math.abs(a - b)));
+  assert.ok(Math.abs(a - b) <= tol, `${what}: ${a} vs ${b} (tolerance ${tol})`);
+}
+
+function closeAll(a, b, tol, what) {
+  if (a === null || b === null) {
+    assert.equal(a, b, what);
+    return;
+  }
+  assert.equal(a.length, b.length, `${what}: length`);
+  a.forEach((x, i) => close(x, b[i], tol, `${what}[${i}]`));
+}
+
+/**
+ * Compares a browser trace with the CLI's.
+ * @param {object} got from the page
+ * @param {object} want from golden.json
+ * @param {string} name for messages
+ */
+function compareTrace(got, want, name) {
+  assert.equal(got.prediction.class, want.prediction.class, `${name}: predicted class`);
+  assert.equal(got.prediction.label, want.prediction.label, `${name}: predicted label`);
+  close(got.prediction.prob, want.prediction.prob, PROB_TOL, `${name}: probability`);
+  assert.deepEqual(got.top5.map((c) => c.class), want.top5.map((c) => c.class), `${name}: top-5 classes`);
+  closeAll(got.top5.map((c) => c.prob), want.top5.map((c) => c.prob), PROB_TOL, `${name}: top-5 probabilities`);
+  closeAll(got.logits, want.logits, LOGIT_TOL, `${name}: logits`);
+  close(got.tau_l, want.tau_l, 1e-7, `${name}: tau_l`);
+  close(got.tau_c, want.tau_c, 1e-7, `${name}: tau_c`);
+  assert.equal(got.blocks.length, want.blocks.length, `${name}: blocks`);
+  for (const [i, g] of got.blocks.entries()) {
+    const w = want.blocks[i];
+    const at = `${name}: block ${i}`;
+    for (const k of ['index', 'stage', 'position', 'c_in', 'planes', 'stride', 'size_out', 'ran', 'macs', 'static_macs']) {
+      assert.equal(g[k], w[k], `${at}: ${k}`);
+    }
+    close(g.l_gate, w.l_gate, GATE_TOL, `${at}: L-gate`);
+    closeAll(g.c_gates, w.c_gates, GATE_TOL, `${at}: C-gates`);
+    assert.deepEqual(g.kept, w.kept, `${at}: kept channels`);
+  }
+  for (const k of ['macs', 'static_macs', 'blocks_run', 'channels_kept', 'channels_total']) {
+    assert.equal(got[k], want[k], `${name}: ${k}`);
+  }
+}
+
+test('every gallery image: the browser matches the native CLI', { skip }, async (t) => {
+  const entries = await galleryEntries();
+  const byName = new Map(golden.map((g) => [basename(g.file), g]));
+  const missing = entries.filter((e) => !byName.has(e.file)).map((e) => e.file);
+  assert.deepEqual(missing, [], 'golden.json covers every gallery image');
+  // The CLI ran at the thresholds recorded in its traces; use the same ones.
+  const { tau_l: tauL, tau_c: tauC } = golden[0].trace;
+  await page.evaluate(([l, c]) => window.lcnetDebug.setThresholds(l, c), [tauL, tauC]);
+  for (const e of entries) {
+    const want = byName.get(e.file);
+    const r = await nextOutcome(page, errors, () => page.locator(`.thumb[data-file="${e.file}"]`).click());
+    assert.equal(r.kind, 'result', `${e.file}: ${r.text}`);
+    const got = await page.evaluate(() => window.lcnetDebug.output);
+    assert.deepEqual(got.prepared.rgb, want.prepared.rgb, `${e.file}: prepared pixels`);
+    assert.equal(got.prepared.size, want.prepared.size);
+    compareTrace(got.trace, want.trace, e.file);
+    // And the page shows it.
+    assert.equal(r.text, want.trace.prediction.label);
+    assert.equal(await page.locator('#viz [data-block]').count(), want.trace.blocks.length);
+    assert.equal(await page.locator('#viz [data-kept="true"]').count(), want.trace.channels_kept);
+  }
+  t.diagnostic(`${entries.length} images; largest differences: gates and probabilities ` +
+    `${worst.get(GATE_TOL).toExponential(1)}, logits ${worst.get(LOGIT_TOL).toExponential(1)}`);
+  errors.assertNone();
+});

@@ -1,0 +1,222 @@
+// Shared set-up of the headless-browser tests: a static server for www/, Debian's Chromium
+// driven by playwright-core (no browser download), and a page whose errors fail the test.
+
+import { createServer } from 'node:http';
+import { mkdtemp, readFile, rm, stat, mkdir } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { extname, join, normalize, resolve, sep, dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium } from 'playwright-core';
+
+export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
+/** The site under test; LCNET_WWW points the tests at another build of it. */
+export const WWW = process.env.LCNET_WWW ? resolve(process.env.LCNET_WWW) : join(ROOT, 'www');
+export const ARTIFACTS = join(ROOT, 'tests', 'artifacts');
+export const CHROMIUM = process.env.LCNET_CHROMIUM || '/usr/bin/chromium';
+
+const BUILD_HINT = 'run the build first: `cargo xtask build --weights <file.safetensors>` ' +
+  '(it writes www/pkg/, www/weights/model.{safetensors,json} and www/gallery/)';
+
+/** Throws a clear error naming what is missing when www/ has not been built. */
+export function requireBuild() {
+  const needed = [
+    'pkg/lcnet.js',
+    'pkg/lcnet_bg.wasm',
+    'weights/model.json',
+    'weights/model.safetensors',
+    'gallery/gallery.json',
+  ];
+  const missing = needed.filter((p) => !existsSync(join(WWW, p)));
+  if (missing.length) {
+    throw new Error(`${WWW} is not built: missing ${missing.join(', ')}; ${BUILD_HINT}`);
+  }
+  if (!existsSync(CHROMIUM)) {
+    throw new Error(`no Chromium at ${CHROMIUM}: \`apt-get install -y chromium\` (or set LCNET_CHROMIUM)`);
+  }
+}
+
+const MIME = {
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.mjs': 'text/javascript; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+  '.json': 'application/json',
+  '.wasm': 'application/wasm',
+  '.png': 'image/png',
+  '.jpg': 'image/jpeg',
+  '.jpeg': 'image/jpeg',
+  '.svg': 'image/svg+xml',
+  '.ico': 'image/x-icon',
+  '.safetensors': 'application/octet-stream',
+  '.txt': 'text/plain; charset=utf-8',
+};
+
+/**
+ * Serves `root` on 127.0.0.1 at a free port.
+ * @param {string} [root]
+ * @returns {Promise<{url: string, close: () => Promise<void>, requests: string[]}>}
+ */
+export async function serve(root = WWW) {
+  const requests = [];
+  const server = createServer(async (req, res) => {
+    const path = decodeURIComponent(new URL(req.url, 'http://x').pathname);
+    requests.push(path);
+    const file = normalize(join(root, path.endsWith('/') ? `${path}index.html` : path));
+    if (file !== root && !file.startsWith(root + sep)) {
+      res.writeHead(403).end('forbidden');
+      return;
+    }
+    try {
+      const st = await stat(file);
+      if (!st.isFile()) throw new Error('not a file');
+      const body = await readFile(file);
+      res.writeHead(200, {
+        'content-type': MIME[extname(file).toLowerCase()] || 'application/octet-stream',
+        'content-length': body.length,
+        'cache-control': 'no-store',
+      });
+      res.end(req.method === 'HEAD' ? undefined : body);
+    } catch {
+      res.writeHead(404, { 'content-type': 'text/plain' }).end('not found');
+    }
+  });
+  await new Promise((ok) => server.listen(0, '127.0.0.1', ok));
+  const { port } = server.address();
+  return {
+    url: `http://127.0.0.1:${port}/`,
+    requests,
+    close: () => new Promise((ok) => {
+      server.closeAllConnections?.();
+      server.close(() => ok());
+    }),
+  };
+}
+
+/**
+ * Debian's Chromium with a fresh profile.
+ * @returns {Promise<{context: import('playwright-core').BrowserContext, close: () => Promise<void>}>}
+ */
+export async function launch() {
+  const profile = await mkdtemp(join(tmpdir(), 'lcnet-chromium-'));
+  const context = await chromium.launchPersistentContext(profile, {
+    executablePath: CHROMIUM,
+    headless: true,
+    viewport: { width: 1280, height: 900 },
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--enable-unsafe-webgpu',
+      '--enable-features=Vulkan',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      '--no-first-run',
+    ],
+  });
+  // Generous: the machine may be busy with other work (a shared 2-core box runs training jobs).
+  context.setDefaultTimeout(60_000);
+  return {
+    context,
+    close: async () => {
+      await context.close();
+      await rm(profile, { recursive: true, force: true });
+    },
+  };
+}
+
+/**
+ * Collects uncaught exceptions and console errors of a page and its workers. `race(p)` settles
+ * like `p` but rejects as soon as the page reports an error, so a waiting test never hangs on a
+ * page that already threw.
+ */
+export class PageErrors {
+  /**
+   * @param {import('playwright-core').Page} page
+   * @param {{console?: boolean}} [o] `console: false` ignores console errors (for pages that are
+   *   expected to log failed requests) but still catches uncaught exceptions and crashes
+   */
+  constructor(page, { console: withConsole = true } = {}) {
+    this.errors = [];
+    this.listeners = new Set();
+    const add = (what) => {
+      this.errors.push(what);
+      for (const l of this.listeners) l(what);
+    };
+    page.on('pageerror', (e) => add(`uncaught: ${e.message}`));
+    const onConsole = (where) => (msg) => {
+      if (msg.type() === 'error') add(`console.error in ${where}: ${msg.text()}`);
+    };
+    if (withConsole) {
+      page.on('console', onConsole('page'));
+      page.on('worker', (w) => w.on('console', onConsole('worker')));
+    }
+    page.on('crash', () => add('the page crashed'));
+  }
+
+  /** Resolves or rejects with `promise`, or rejects on the first page error. */
+  race(promise) {
+    if (this.errors.length) return Promise.reject(new Error(`page error: ${this.errors[0]}`));
+    let off;
+    const failed = new Promise((_, reject) => {
+      off = (what) => reject(new Error(`page error: ${what}`));
+      this.listeners.add(off);
+    });
+    return Promise.race([promise, failed]).finally(() => this.listeners.delete(off));
+  }
+
+  /** Throws when any error was seen. */
+  assertNone() {
+    if (this.errors.length) throw new Error(`the page reported errors:\n  ${this.errors.join('\n  ')}`);
+  }
+}
+
+/**
+ * Opens the page and waits until the model is ready and the first example is classified.
+ * @param {import('playwright-core').BrowserContext} context
+ * @param {string} url
+ * @returns {Promise<{page: import('playwright-core').Page, errors: PageErrors}>}
+ */
+export async function openReady(context, url) {
+  const page = await context.newPage();
+  const errors = new PageErrors(page);
+  await errors.race(page.goto(url));
+  await errors.race(page.waitForFunction(() => {
+    const s = document.body.dataset.state;
+    if (s === 'failed') throw new Error(document.getElementById('error').textContent);
+    return s === 'ready' && Number(document.getElementById('result').dataset.count) >= 1;
+  }, null, { timeout: 120_000 }));
+  return { page, errors };
+}
+
+/**
+ * Runs `action` and waits for the next result (`#result[data-count]` grows) or error
+ * (`#error[data-count]` grows), whichever comes first.
+ * @returns {Promise<{kind: 'result'|'error', text: string}>}
+ */
+export async function nextOutcome(page, errors, action, timeout = 60_000) {
+  const before = await page.evaluate(() => ({
+    r: Number(document.getElementById('result').dataset.count),
+    e: Number(document.getElementById('error').dataset.count),
+  }));
+  await errors.race(Promise.resolve(action()));
+  const handle = await errors.race(page.waitForFunction((b) => {
+    const r = Number(document.getElementById('result').dataset.count);
+    const e = Number(document.getElementById('error').dataset.count);
+    if (r > b.r) return { kind: 'result', text: document.getElementById('pred-label').textContent };
+    if (e > b.e) return { kind: 'error', text: document.getElementById('error').textContent };
+    return false;
+  }, before, { timeout }));
+  return handle.jsonValue();
+}
+
+/** Makes tests/artifacts/ and returns a path inside it. */
+export async function artifact(name) {
+  await mkdir(ARTIFACTS, { recursive: true });
+  return join(ARTIFACTS, name);
+}
+
+/** The gallery entries shipped with the page. */
+export async function galleryEntries() {
+  return JSON.parse(await readFile(join(WWW, 'gallery', 'gallery.json'), 'utf8'));
+}

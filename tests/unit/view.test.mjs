@@ -1,0 +1,169 @@
+// Unit tests of www/js/view.js (trace -> view data and number formatting).
+
+import test from 'node:test';
+import assert from 'node:assert/strict';
+
+import * as V from '../../www/js/view.js';
+import { syntheticTrace } from './synthetic.mjs';
+
+test('formatCount uses three significant digits and SI suffixes', () => {
+  assert.equal(V.formatCount(0), '0');
+  assert.equal(V.formatCount(512), '512');
+  assert.equal(V.formatCount(999), '999');
+  assert.equal(V.formatCount(1000), '1.00 k');
+  assert.equal(V.formatCount(12_345), '12.3 k');
+  assert.equal(V.formatCount(40_550_001), '40.6 M');
+  assert.equal(V.formatCount(125_000_000), '125 M');
+  assert.equal(V.formatCount(1_250_000_000), '1.25 G');
+  assert.equal(V.formatCount(NaN), '–');
+});
+
+test('macsSummary prints used and saved shares that add up to 100%', () => {
+  const s = V.macsSummary(12_300_000, 12_300_000 / 0.38);
+  assert.equal(s.text, '12.3 M MACs (38% of static, saves 62%)');
+  // 38.5% rounds up; the saving is derived from the rounded share, not rounded on its own.
+  const h = V.macsSummary(385, 1000);
+  assert.equal(h.usedText, '39%');
+  assert.equal(h.savedText, 'saves 61%');
+  assert.ok(Math.abs(h.used - 0.385) < 1e-12);
+  assert.ok(Math.abs(h.saved - 0.615) < 1e-12);
+});
+
+test('macsSummary handles tiny shares, no saving and gate overhead', () => {
+  assert.equal(V.macsSummary(4, 1000).text, '4 MACs (0.4% of static, saves 99.6%)');
+  assert.equal(V.macsSummary(1000, 1000).savedText, 'saves 0%');
+  // All blocks ran and the gates cost extra: more than the static network.
+  assert.equal(V.macsSummary(1_010_000, 1_000_000).text, '1.01 M MACs (101% of static, 1% more than static)');
+  assert.equal(V.macsSummary(5, 0).usedText, '–');
+  assert.equal(V.macsSummary(272, 4_720_000).text, '272 MACs (<0.1% of static, saves >99.9%)');
+});
+
+test('formatPercent keeps one decimal below 10%', () => {
+  assert.equal(V.formatPercent(0), '0%');
+  assert.equal(V.formatPercent(0.004), '0.4%');
+  assert.equal(V.formatPercent(0.0000576), '<0.1%');
+  assert.equal(V.formatPercent(0.0995), '10%');
+  assert.equal(V.formatPercent(0.5), '50%');
+  assert.equal(V.formatPercent(1), '100%');
+});
+
+test('small formatters', () => {
+  assert.equal(V.formatMs(0.4234), '0.42 ms');
+  assert.equal(V.formatMs(3.44), '3.4 ms');
+  assert.equal(V.formatMs(123.4), '123 ms');
+  assert.equal(V.formatProb(0.8734), '87.3%');
+  assert.equal(V.formatGate(0.734), '0.73');
+  assert.equal(V.formatGate(null), 'none');
+  assert.equal(V.formatBytes(12), '12 B');
+  assert.equal(V.formatBytes(850_000), '850 kB');
+  assert.equal(V.formatBytes(3_456_789), '3.5 MB');
+  assert.equal(V.backendText(true), 'CPU (WebAssembly, SIMD on)');
+  assert.equal(V.backendText(false), 'CPU (WebAssembly, SIMD off)');
+  assert.equal(V.median([3, 1, 2]), 2);
+  assert.equal(V.median([4, 1, 2, 3]), 2.5);
+  assert.ok(Number.isNaN(V.median([])));
+});
+
+test('loadingProgress with and without a known size', () => {
+  assert.deepEqual(V.loadingProgress(500_000, 1_000_000), {
+    text: 'Downloading weights: 500 kB of 1.0 MB (50%)',
+    fraction: 0.5,
+  });
+  assert.deepEqual(V.loadingProgress(2_000, 0), { text: 'Downloading weights: 2 kB', fraction: null });
+});
+
+test('uploadErrorText names the file and says the previous result stays', () => {
+  const t = V.uploadErrorText('Error: the file is empty.', 'x.png');
+  assert.equal(t, 'Could not classify “x.png”: the file is empty. The previous result is still shown; try another image.');
+  assert.match(V.uploadErrorText('', undefined), /^Could not classify this image: unknown error\./);
+});
+
+test('modelSummary reads the card, including a nested accuracy', () => {
+  const card = {
+    name: 'dev-resnet8',
+    config: { depth: 8, gated: true, num_classes: 10 },
+    results: { pytorch: { dataset: 'x', accuracy: 0.6163 } },
+  };
+  assert.equal(V.modelSummary(card), 'dev-resnet8 · ResNet-8, 3 gated blocks · 10 classes · 61.6% test accuracy');
+  const plain = { name: 'static', config: { depth: 56, gated: false, num_classes: 10 }, results: null };
+  assert.equal(V.modelSummary(plain), 'static · ResNet-56, 27 blocks · 10 classes');
+});
+
+for (const depth of [8, 20, 56, 110]) {
+  test(`buildView lays out every block and channel for depth ${depth}`, () => {
+    const trace = syntheticTrace(depth);
+    const v = V.buildView(trace);
+    const n = (depth - 2) / 6;
+    assert.equal(v.stages.length, 3);
+    assert.deepEqual(v.stages.map((s) => s.blocks.length), [n, n, n]);
+    assert.equal(v.blockCount, 3 * n);
+    const flat = v.stages.flatMap((s) => s.blocks);
+    assert.deepEqual(flat.map((b) => b.index), trace.blocks.map((b) => b.index));
+    const ranPlanes = trace.blocks.filter((b) => b.ran).reduce((s, b) => s + b.planes, 0);
+    assert.equal(v.channelElementCount, ranPlanes);
+    for (const [i, b] of flat.entries()) {
+      const t = trace.blocks[i];
+      assert.equal(b.ran, t.ran);
+      if (!t.ran) {
+        assert.equal(b.channels.length, 0, 'a skipped block has no channel cells');
+        assert.equal(b.keptText, `0/${t.planes}`);
+        continue;
+      }
+      assert.equal(b.channels.length, t.planes);
+      assert.deepEqual(b.channels.filter((c) => c.kept).map((c) => c.index), t.kept);
+      assert.equal(b.keptText, `${t.kept.length}/${t.planes}`);
+      assert.equal(b.rows, Math.ceil(t.planes / 8));
+      for (const c of b.channels) assert.match(c.fill, /^#[0-9a-f]{6}$/);
+    }
+    assert.equal(v.blocksText, `${trace.blocks_run} of ${3 * n} blocks ran`);
+  });
+}
+
+test('buildView summarises stages and the prediction', () => {
+  const trace = syntheticTrace(20, { tauL: 0.25, tauC: 0.1 });
+  const v = V.buildView(trace);
+  assert.equal(v.prediction.label, 'cat');
+  assert.equal(v.prediction.probText, '70.0%');
+  assert.deepEqual(v.top5.map((c) => c.label), ['cat', 'dog', 'bird', 'frog', 'deer']);
+  assert.equal(v.top5[0].top, true);
+  assert.equal(v.top5[0].pct, 70);
+  assert.equal(v.stages[0].title, 'Stage 1');
+  assert.equal(v.stages[0].subtitle, '16 channels · 32×32');
+  assert.equal(v.stages[2].subtitle, '64 channels · 8×8');
+  const s0 = trace.blocks.filter((b) => b.stage === 0);
+  const kept = s0.reduce((s, b) => s + b.kept.length, 0);
+  assert.equal(v.stages[0].summary, `${s0.filter((b) => b.ran).length} of 3 blocks ran · ${kept}/48 channels`);
+  assert.equal(v.tauLPct, 25);
+  assert.equal(v.cost.text, V.macsSummary(trace.macs, trace.static_macs).text);
+});
+
+test('blockView describes a block for the tooltip and screen readers', () => {
+  const trace = syntheticTrace(8);
+  const ran = V.blockView(trace.blocks[0], 0);
+  assert.equal(ran.title, 'Block 1 · stage 1, block 1 · ran');
+  assert.match(ran.ariaLabel, /^Block 1, stage 1, block 1: ran\. L-gate 0\.50\. 12 of 16 channels computed\./);
+  assert.deepEqual(ran.details.map(([k]) => k), ['L-gate', 'Decision', 'Channels kept', 'MACs', 'Shape']);
+  assert.equal(ran.details[2][1], '12/16 (75%)');
+  const skipped = V.blockView(trace.blocks[1], 0);
+  assert.equal(skipped.state, 'skipped');
+  assert.equal(skipped.details[2][1], '0/32 (C-Net not evaluated)');
+  assert.match(skipped.details[4][1], /^16→32 ch, 16×16, stride 2$/);
+});
+
+test('an ungated (static) trace shows every channel as kept at full strength', () => {
+  const trace = syntheticTrace(8, { gated: false });
+  const v = V.buildView(trace);
+  const b = v.stages[0].blocks[0];
+  assert.equal(b.lGateText, 'none');
+  assert.equal(b.lGatePct, 100);
+  assert.ok(b.channels.every((c) => c.kept && c.gate === null));
+  assert.equal(v.channelElementCount, 16 + 32 + 64);
+});
+
+test('benchText reports medians and the speed-up', () => {
+  assert.equal(V.benchText({ static_ms: 30, dynamic_ms: 12, runs: 30 }),
+    'Static ResNet 30.0 ms · LC-Net 12.0 ms (2.50× faster, median of 30 runs each)');
+  // Gate overhead can make a pass that skips nothing slower than the static network.
+  assert.equal(V.benchText({ static_ms: 2, dynamic_ms: 2.5, runs: 5 }),
+    'Static ResNet 2.0 ms · LC-Net 2.5 ms (1.25× slower, median of 5 runs each)');
+});

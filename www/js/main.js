@@ -1,0 +1,546 @@
+// The page: wires inputs (file picker, drag and drop, paste, gallery, threshold sliders) to the
+// model worker and shows its answers through view.js (trace -> view data) and draw.js
+// (view data -> DOM).
+
+import { cssVariables, THRESHOLDS, LAYOUT } from './theme.js';
+import * as V from './view.js';
+import * as D from './draw.js';
+
+const $ = (id) => document.getElementById(id);
+
+for (const [k, v] of cssVariables()) document.documentElement.style.setProperty(k, v);
+
+const state = {
+  card: null,
+  simd: false,
+  tauL: 0,
+  tauC: 0,
+  /** The image on screen: {name, url, truth, kind, prepared}; kept when a new upload fails. */
+  shown: null,
+  output: null,
+  view: null,
+  /** Uploads started so far; only the newest one's answer is shown. */
+  uploads: 0,
+  results: 0,
+  errors: 0,
+};
+
+// ---- worker -------------------------------------------------------------------------------
+
+const worker = new Worker(new URL('./worker.js', import.meta.url), { type: 'module' });
+const pending = new Map();
+let nextId = 1;
+
+/**
+ * Sends a command to the worker; resolves with its `output` or rejects with its error.
+ * @param {object} msg
+ * @param {Transferable[]} [transfer]
+ * @returns {Promise<object>}
+ */
+function request(msg, transfer = []) {
+  const id = nextId++;
+  return new Promise((resolve, reject) => {
+    pending.set(id, { resolve, reject });
+    worker.postMessage({ ...msg, id }, transfer);
+  });
+}
+
+worker.onmessage = (ev) => {
+  const m = ev.data;
+  if (m.id !== undefined && pending.has(m.id)) {
+    const p = pending.get(m.id);
+    pending.delete(m.id);
+    if (m.error !== undefined) p.reject(new Error(m.error));
+    else p.resolve(m.output);
+    return;
+  }
+  if (m.status === 'loading') {
+    const p = V.loadingProgress(m.loaded, m.total);
+    $('status-text').textContent = p.text;
+    const bar = $('load-progress');
+    if (p.fraction === null) bar.removeAttribute('value');
+    else bar.value = p.fraction;
+  } else if (m.status === 'ready') {
+    onReady(m);
+  } else if (m.fatal) {
+    fatal(`The model could not be loaded: ${m.error}.`);
+  }
+};
+
+// A module worker that fails to load (for example www/pkg was not built) only fires `error`.
+worker.onerror = (ev) => {
+  ev.preventDefault();
+  fatal('The model worker could not start' +
+    `${ev.message ? ` (${ev.message})` : ''}. If you built the page yourself, run \`cargo xtask build\` first.`);
+};
+
+function fatal(text) {
+  document.body.dataset.state = 'failed';
+  $('status-text').textContent = 'The model is not available.';
+  $('load-progress').hidden = true;
+  showError(text);
+}
+
+// ---- status and errors ----------------------------------------------------------------------
+
+function setStatus(text) {
+  $('status-text').textContent = text;
+}
+
+function showError(text) {
+  const el = $('error');
+  el.textContent = text;
+  el.hidden = false;
+  state.errors += 1;
+  el.dataset.count = String(state.errors);
+}
+
+function clearError() {
+  const el = $('error');
+  el.hidden = true;
+  el.textContent = '';
+}
+
+// ---- loading --------------------------------------------------------------------------------
+
+function onReady(m) {
+  state.card = m.card;
+  state.simd = m.simd;
+  $('load-progress').hidden = true;
+  const line = $('model-line');
+  line.textContent = V.modelSummary(m.card);
+  line.hidden = false;
+  $('stat-backend').textContent = V.backendText(m.simd);
+  setupThresholds(m.card.config);
+  setStatus(`Model ready${m.cached ? ' (weights from this browser’s cache)' : ''}. Choose, drop or paste an image.`);
+  document.body.dataset.weights = m.cached ? 'cache' : 'network';
+  document.body.dataset.state = 'ready';
+  loadGallery();
+}
+
+// ---- classification -------------------------------------------------------------------------
+
+/**
+ * Classifies an uploaded or picked file. On success it becomes the shown image; on failure the
+ * previous image and result stay and the error is shown.
+ * @param {Uint8Array} bytes
+ * @param {{name: string, url?: string, truth?: string, kind?: string}} source
+ * @returns {Promise<object>} the worker's output
+ */
+async function classifyFile(bytes, source) {
+  if (!state.card) throw new Error('the model is still loading');
+  const seq = ++state.uploads;
+  const url = source.url || URL.createObjectURL(new Blob([bytes]));
+  setStatus(`Classifying ${source.name}…`);
+  let output;
+  try {
+    // The bytes move to the worker (no copy); the Blob above holds its own copy.
+    output = await request({ cmd: 'classify', bytes, tauL: state.tauL, tauC: state.tauC }, [bytes.buffer]);
+  } catch (e) {
+    if (!source.url) URL.revokeObjectURL(url);
+    if (seq === state.uploads) {
+      showError(V.uploadErrorText(e.message, source.name));
+      setStatus(state.shown ? `Showing ${state.shown.name}.` : 'Choose, drop or paste an image.');
+    }
+    throw e;
+  }
+  // A newer upload was started meanwhile: its answer is the one to show.
+  if (seq !== state.uploads) {
+    if (!source.url) URL.revokeObjectURL(url);
+    return output;
+  }
+  if (state.shown && state.shown.ownUrl) URL.revokeObjectURL(state.shown.url);
+  state.shown = { ...source, url, ownUrl: !source.url, prepared: output.prepared };
+  clearError();
+  showImage();
+  showOutput(output);
+  // The sliders moved while this image was on its way: show it at the current thresholds.
+  if (output.trace.tau_l !== Math.fround(state.tauL) || output.trace.tau_c !== Math.fround(state.tauC)) rerun();
+  return output;
+}
+
+// Re-runs the shown image at the current thresholds. Slider moves while a run is in flight are
+// coalesced into one more run when it returns; an answer about an image that is no longer shown
+// (a new upload arrived meanwhile) is dropped.
+let rerunBusy = false;
+let rerunAgain = false;
+async function rerun() {
+  if (!state.shown) return;
+  if (rerunBusy) {
+    rerunAgain = true;
+    return;
+  }
+  rerunBusy = true;
+  try {
+    do {
+      rerunAgain = false;
+      const shown = state.shown;
+      const rgb = Uint8Array.from(shown.prepared.rgb);
+      try {
+        const output = await request({ cmd: 'classify', rgb, tauL: state.tauL, tauC: state.tauC }, [rgb.buffer]);
+        if (state.shown === shown) showOutput({ ...output, prepared: shown.prepared });
+      } catch (e) {
+        if (state.shown === shown) showError(`Could not re-run the image: ${e.message}`);
+      }
+    } while (rerunAgain);
+  } finally {
+    rerunBusy = false;
+  }
+}
+
+function showImage() {
+  const s = state.shown;
+  const img = $('original');
+  img.onload = () => img.classList.toggle('small', img.naturalWidth < img.clientWidth);
+  img.src = s.url;
+  img.alt = `The uploaded image ${s.name}`;
+  img.hidden = false;
+  const p = s.prepared;
+  $('original-caption').textContent = p.source_format === 'prepared'
+    ? s.name
+    : `${s.name} · ${p.source_width}×${p.source_height} ${p.source_format}`;
+  drawInput($('input-canvas'), p);
+  for (const b of document.querySelectorAll('#gallery .thumb')) {
+    b.setAttribute('aria-pressed', b.dataset.file === s.name && s.fromGallery ? 'true' : 'false');
+  }
+}
+
+/**
+ * Draws the prepared RGB bytes onto a canvas of the network's input size; CSS scales it up with
+ * nearest-neighbour sampling so single pixels stay visible.
+ * @param {HTMLCanvasElement} canvas
+ * @param {{rgb: number[], size: number}} prepared
+ */
+function drawInput(canvas, prepared) {
+  const n = prepared.size;
+  canvas.width = n;
+  canvas.height = n;
+  const ctx = canvas.getContext('2d');
+  const img = ctx.createImageData(n, n);
+  for (let i = 0; i < n * n; i++) {
+    img.data[4 * i] = prepared.rgb[3 * i];
+    img.data[4 * i + 1] = prepared.rgb[3 * i + 1];
+    img.data[4 * i + 2] = prepared.rgb[3 * i + 2];
+    img.data[4 * i + 3] = 255;
+  }
+  ctx.putImageData(img, 0, 0);
+}
+
+function showOutput(output) {
+  const view = V.buildView(output.trace);
+  state.output = output;
+  state.view = view;
+  $('pred-label').textContent = view.prediction.label;
+  $('pred-prob').textContent = view.prediction.probText;
+  const truth = state.shown && state.shown.truth;
+  const t = $('truth');
+  if (truth) {
+    const ok = truth === view.prediction.label;
+    t.textContent = ok ? `✓ Correct: the test set says ${truth}` : `✗ Wrong: the test set says ${truth}`;
+    t.className = ok ? 'truth truth-ok' : 'truth truth-wrong';
+  } else {
+    t.textContent = '';
+    t.className = 'truth';
+  }
+  D.mount($('top5'), D.top5Tree(view.top5));
+  $('cost-used').style.width = `${Math.min(100, Math.max(0, view.cost.used * 100))}%`;
+  $('cost-saved').style.width = `${Math.min(100, Math.max(0, view.cost.saved * 100))}%`;
+  $('stat-macs').textContent = view.cost.text;
+  $('stat-blocks').textContent = view.blocksText;
+  $('stat-channels').textContent = view.channelsText;
+  const tm = output.timings;
+  $('stat-latency').textContent = output.prepared.source_format === 'prepared' || tm.prepare_ms < 0.05
+    ? `${V.formatMs(tm.classify_ms)} inference`
+    : `${V.formatMs(tm.classify_ms)} inference + ${V.formatMs(tm.prepare_ms)} decoding`;
+  D.mount($('legend'), D.legendTree(view));
+  D.mount($('viz'), D.visualizerTree(view));
+  hideTip();
+  state.results += 1;
+  const r = $('result');
+  r.dataset.count = String(state.results);
+  r.dataset.source = state.shown ? state.shown.name : '';
+  $('bench-btn').disabled = false;
+  setStatus(`Showing ${state.shown ? state.shown.name : 'the image'}.`);
+}
+
+// ---- inputs ---------------------------------------------------------------------------------
+
+async function classifyBlob(blob, name, extra = {}) {
+  let bytes;
+  try {
+    bytes = new Uint8Array(await blob.arrayBuffer());
+  } catch (e) {
+    showError(V.uploadErrorText(`the file could not be read (${e.message})`, name));
+    return;
+  }
+  try {
+    await classifyFile(bytes, { name, ...extra });
+  } catch {
+    // Already shown in the alert area.
+  }
+}
+
+function onFiles(files) {
+  const f = files && files[0];
+  if (!f) {
+    showError('Nothing to classify: drop or paste an image file.');
+    return;
+  }
+  classifyBlob(f, f.name || 'pasted image');
+}
+
+$('file').addEventListener('change', (e) => {
+  onFiles(e.target.files);
+  e.target.value = ''; // choosing the same file again fires `change` again
+});
+
+const drop = $('drop');
+let dragDepth = 0;
+document.addEventListener('dragenter', (e) => {
+  if (!hasFiles(e)) return;
+  e.preventDefault();
+  dragDepth += 1;
+  drop.classList.add('drop-active');
+});
+document.addEventListener('dragleave', () => {
+  dragDepth = Math.max(0, dragDepth - 1);
+  if (dragDepth === 0) drop.classList.remove('drop-active');
+});
+document.addEventListener('dragover', (e) => {
+  if (hasFiles(e)) e.preventDefault();
+});
+document.addEventListener('drop', (e) => {
+  if (!hasFiles(e)) return;
+  e.preventDefault();
+  dragDepth = 0;
+  drop.classList.remove('drop-active');
+  if (!state.card) return;
+  onFiles(e.dataTransfer.files);
+});
+
+function hasFiles(e) {
+  return e.dataTransfer && Array.from(e.dataTransfer.types || []).includes('Files');
+}
+
+document.addEventListener('paste', (e) => {
+  const items = Array.from((e.clipboardData && e.clipboardData.items) || []);
+  const file = items.find((i) => i.kind === 'file');
+  if (!file || !state.card) return;
+  e.preventDefault();
+  const f = file.getAsFile();
+  classifyBlob(f, f.name && f.name !== 'image.png' ? f.name : 'pasted image');
+});
+
+// ---- gallery --------------------------------------------------------------------------------
+
+const KIND_TEXT = {
+  easy: 'Easy for the trained model',
+  hard: 'Hard: low confidence',
+  misclassified: 'Misclassified by the trained model',
+};
+
+async function loadGallery() {
+  let entries;
+  try {
+    const res = await fetch('gallery/gallery.json');
+    if (!res.ok) throw new Error(`HTTP ${res.status}`);
+    entries = await res.json();
+  } catch (e) {
+    setStatus(`Model ready. (The example gallery could not be loaded: ${e.message}.)`);
+    return;
+  }
+  const kinds = [...new Set(entries.map((e) => e.kind || 'other'))];
+  const tree = kinds.map((k) => D.h('div', { class: 'gallery-group' }, [
+    D.h('h4', {}, KIND_TEXT[k] || k),
+    D.h('ul', { class: 'gallery-list' }, entries.filter((e) => (e.kind || 'other') === k).map((e) =>
+      D.h('li', {}, D.h('button', {
+        type: 'button',
+        class: 'thumb',
+        'data-file': e.file,
+        'data-label': e.label,
+        'aria-pressed': 'false',
+        'aria-label': `${e.label} (${k})`,
+        title: `${e.label} · ${k}${e.source ? ` · ${e.source}` : ''}`,
+      }, [
+        D.h('img', { src: `gallery/${encodeURIComponent(e.file)}`, alt: '', width: LAYOUT.galleryThumb, height: LAYOUT.galleryThumb }),
+      ])))),
+  ]));
+  const g = $('gallery');
+  g.replaceChildren(...tree.map((t) => D.render(t, document)));
+  $('gallery-section').hidden = false;
+  g.addEventListener('click', (ev) => {
+    const b = ev.target.closest('.thumb');
+    if (b) pickGallery(b.dataset.file, b.dataset.label, entries.find((e) => e.file === b.dataset.file));
+  });
+  // Start with an example so the page shows something right away.
+  if (!state.shown && entries.length) {
+    const first = entries.find((e) => e.kind === 'easy') || entries[0];
+    pickGallery(first.file, first.label, first);
+  }
+}
+
+async function pickGallery(file, label, entry) {
+  const url = `gallery/${encodeURIComponent(file)}`;
+  let blob;
+  try {
+    const res = await fetch(url);
+    if (!res.ok) throw new Error(`HTTP ${res.status}`);
+    blob = await res.blob();
+  } catch (e) {
+    showError(`Could not load the example ${file}: ${e.message}.`);
+    return;
+  }
+  await classifyBlob(blob, file, { url, truth: label, kind: entry && entry.kind, fromGallery: true });
+}
+
+// ---- thresholds -----------------------------------------------------------------------------
+
+function setupThresholds(cfg) {
+  for (const [id, v] of [['tau-l', cfg.tau_l], ['tau-c', cfg.tau_c]]) {
+    const el = $(id);
+    el.min = String(THRESHOLDS.min);
+    el.max = String(THRESHOLDS.max);
+    el.step = String(THRESHOLDS.step);
+    el.value = String(v);
+  }
+  state.tauL = cfg.tau_l;
+  state.tauC = cfg.tau_c;
+  showThresholds();
+  $('thresholds').disabled = false;
+}
+
+function showThresholds() {
+  $('tau-l-out').textContent = state.tauL.toFixed(2);
+  $('tau-c-out').textContent = state.tauC.toFixed(2);
+  $('tau-l').setAttribute('aria-valuetext', state.tauL.toFixed(2));
+  $('tau-c').setAttribute('aria-valuetext', state.tauC.toFixed(2));
+}
+
+function onSlider() {
+  state.tauL = Number($('tau-l').value);
+  state.tauC = Number($('tau-c').value);
+  showThresholds();
+  rerun();
+}
+$('tau-l').addEventListener('input', onSlider);
+$('tau-c').addEventListener('input', onSlider);
+$('tau-reset').addEventListener('click', () => {
+  if (!state.card) return;
+  $('tau-l').value = String(state.card.config.tau_l);
+  $('tau-c').value = String(state.card.config.tau_c);
+  onSlider();
+});
+
+// ---- benchmark ------------------------------------------------------------------------------
+
+async function runBench(runs = 30) {
+  if (!state.shown) throw new Error('classify an image first');
+  const btn = $('bench-btn');
+  btn.disabled = true;
+  $('bench-result').textContent = `Running ${runs} static and ${runs} LC-Net passes…`;
+  try {
+    const rgb = Uint8Array.from(state.shown.prepared.rgb);
+    const r = await request({ cmd: 'bench', rgb, runs, tauL: state.tauL, tauC: state.tauC }, [rgb.buffer]);
+    $('bench-result').textContent = V.benchText(r);
+    return r;
+  } catch (e) {
+    $('bench-result').textContent = `The benchmark failed: ${e.message}`;
+    throw e;
+  } finally {
+    btn.disabled = false;
+  }
+}
+$('bench-btn').addEventListener('click', () => runBench().catch(() => {}));
+
+// ---- block details on hover and focus -----------------------------------------------------------
+
+const viz = $('viz');
+const tip = $('viz-tip');
+let tipBlock = null;
+
+function showTip(el) {
+  const i = Number(el.dataset.block);
+  const b = state.view && state.view.stages.flatMap((s) => s.blocks).find((x) => x.index === i);
+  if (!b) return;
+  if (tipBlock && tipBlock !== el) tipBlock.removeAttribute('aria-describedby');
+  tipBlock = el;
+  D.mount(tip, D.tooltipTree(b));
+  tip.hidden = false;
+  el.setAttribute('aria-describedby', 'viz-tip');
+  // Beside the block (right, else left), else below it; always inside the visualizer's box.
+  const wrap = $('viz-wrap').getBoundingClientRect();
+  const r = el.getBoundingClientRect();
+  const w = tip.offsetWidth;
+  const gap = LAYOUT.blockGap;
+  let left;
+  let top = r.top - wrap.top;
+  if (r.right - wrap.left + gap + w <= wrap.width) left = r.right - wrap.left + gap;
+  else if (r.left - wrap.left - gap - w >= 0) left = r.left - wrap.left - gap - w;
+  else {
+    left = Math.max(0, Math.min(r.left - wrap.left, wrap.width - w));
+    top = r.bottom - wrap.top + gap;
+  }
+  tip.style.left = `${left}px`;
+  tip.style.top = `${top}px`;
+}
+
+function hideTip() {
+  if (tipBlock) tipBlock.removeAttribute('aria-describedby');
+  tipBlock = null;
+  tip.hidden = true;
+}
+
+viz.addEventListener('mouseover', (e) => {
+  const el = e.target.closest('.block');
+  if (el) showTip(el);
+});
+viz.addEventListener('mouseleave', () => {
+  if (!viz.contains(document.activeElement)) hideTip();
+});
+viz.addEventListener('focusin', (e) => {
+  const el = e.target.closest('.block');
+  if (el) showTip(el);
+});
+viz.addEventListener('focusout', (e) => {
+  if (!viz.contains(e.relatedTarget)) hideTip();
+});
+// Its position was computed for the old layout (only the width changes the layout).
+let lastWidth = window.innerWidth;
+window.addEventListener('resize', () => {
+  if (window.innerWidth !== lastWidth) hideTip();
+  lastWidth = window.innerWidth;
+});
+viz.addEventListener('keydown', (e) => {
+  if (e.key === 'Escape') hideTip();
+  // Arrow keys move between blocks, in network order.
+  if (e.key === 'ArrowRight' || e.key === 'ArrowLeft') {
+    const blocks = Array.from(viz.querySelectorAll('.block'));
+    const i = blocks.indexOf(document.activeElement);
+    if (i < 0) return;
+    const j = Math.max(0, Math.min(blocks.length - 1, i + (e.key === 'ArrowRight' ? 1 : -1)));
+    blocks[j].focus();
+    e.preventDefault();
+  }
+});
+
+// ---- hooks for the browser tests (tests/browser) ------------------------------------------------
+
+window.lcnetDebug = {
+  /** Classifies bytes through the same path as an upload; resolves with the worker's output. */
+  classifyBytes: (bytes, name = 'test image') => classifyFile(new Uint8Array(bytes), { name }),
+  /** Sets both thresholds as the sliders would, without re-running the shown image. */
+  setThresholds(tauL, tauC) {
+    state.tauL = tauL;
+    state.tauC = tauC;
+    $('tau-l').value = String(tauL);
+    $('tau-c').value = String(tauC);
+    showThresholds();
+  },
+  bench: (runs) => runBench(runs),
+  get output() {
+    return state.output;
+  },
+  get card() {
+    return state.card;
+  },
+};

@@ -1,0 +1,346 @@
+// Trace -> view data: pure functions, no DOM. What the page shows about one LC-Net forward pass
+// (Xia, Yin, Dai, Jha 2020, arXiv:2007.15151): which residual blocks the L-Nets let run, which
+// inner channels the C-Nets kept, and what that cost in MACs against the static ResNet.
+//
+// The trace is the JSON of `crate/src/trace.rs` (the same shape the CLI prints).
+
+import { FORMAT, LAYOUT, viridis, textOn, COLORS } from './theme.js';
+
+/**
+ * Three significant digits with an SI suffix: 512, 12.3 k, 40.6 M, 1.25 G.
+ * @param {number} n a non-negative count
+ * @returns {string}
+ */
+export function formatCount(n) {
+  if (!Number.isFinite(n)) return '–';
+  const units = [
+    [1e9, 'G'],
+    [1e6, 'M'],
+    [1e3, 'k'],
+  ];
+  for (const [scale, suffix] of units) {
+    if (Math.abs(n) >= scale) return `${sig3(n / scale)} ${suffix}`;
+  }
+  return String(Math.round(n));
+}
+
+function sig3(x) {
+  const a = Math.abs(x);
+  // toPrecision(3) would write 1.00e+3 for 999.5; the caller's ranges keep x below 1000.
+  const digits = a >= 100 ? 0 : a >= 10 ? 1 : 2;
+  return x.toFixed(digits);
+}
+
+/**
+ * A MAC count: "12.3 M MACs".
+ * @param {number} macs
+ * @returns {string}
+ */
+export function formatMacs(macs) {
+  return `${formatCount(macs)} MACs`;
+}
+
+/**
+ * A fraction as a percentage: whole percent, one decimal below 10% (so 0.4% is not shown as 0%),
+ * and "<0.1%" for a share too small for that (a skipped block's gate cost).
+ * @param {number} r fraction, e.g. 0.385
+ * @returns {string} e.g. "39%"
+ */
+export function formatPercent(r) {
+  if (!Number.isFinite(r)) return '–';
+  const p = r * 100;
+  if (p > 0 && p < 0.05) return '<0.1%';
+  if (p !== 0 && Math.abs(p) < 9.95) return `${p.toFixed(1)}%`;
+  return `${Math.round(p)}%`;
+}
+
+/**
+ * Cost of a pass against the static network, with the used and saved shares adding up to 100.
+ * @param {number} macs MACs spent
+ * @param {number} staticMacs MACs of the static network
+ * @returns {{used: number, saved: number, usedText: string, savedText: string, text: string}}
+ *   `used`/`saved` are fractions; `text` is e.g. "12.3 M MACs (38% of static, saves 62%)".
+ */
+export function macsSummary(macs, staticMacs) {
+  const used = staticMacs > 0 ? macs / staticMacs : NaN;
+  const saved = 1 - used;
+  const usedText = formatPercent(used);
+  // Derive the saving from the rounded share so the two printed numbers add up to 100%.
+  const usedRounded = parseFloat(usedText);
+  const savedRounded = Number.isFinite(usedRounded) ? 100 - usedRounded : NaN;
+  // Same precision as the used share: "0.4% of static, saves 99.6%".
+  const savedNumber = Number.isFinite(savedRounded)
+    ? savedRounded.toFixed(usedText.includes('.') ? 1 : 0)
+    : '';
+  let savedText;
+  if (usedText.startsWith('<')) savedText = 'saves >99.9%';
+  else if (!Number.isFinite(savedRounded)) savedText = '–';
+  else if (savedRounded >= 0) savedText = `saves ${savedNumber}%`;
+  else savedText = `${savedNumber.replace('-', '')}% more than static`;
+  const text = `${formatMacs(macs)} (${usedText} of static, ${savedText})`;
+  return { used, saved, usedText, savedText, text };
+}
+
+/**
+ * Milliseconds: "0.42 ms", "3.4 ms", "123 ms".
+ * @param {number} ms
+ * @returns {string}
+ */
+export function formatMs(ms) {
+  if (!Number.isFinite(ms)) return '–';
+  if (ms < 1) return `${ms.toFixed(2)} ms`;
+  if (ms < 100) return `${ms.toFixed(FORMAT.msDigits)} ms`;
+  return `${Math.round(ms)} ms`;
+}
+
+/**
+ * A probability as a percentage with one decimal: "87.3%".
+ * @param {number} p in [0, 1]
+ * @returns {string}
+ */
+export function formatProb(p) {
+  return Number.isFinite(p) ? `${(p * 100).toFixed(FORMAT.probDigits)}%` : '–';
+}
+
+/**
+ * A gate value ("0.73"), or "none" for a block without a gate.
+ * @param {number|null|undefined} g
+ * @returns {string}
+ */
+export function formatGate(g) {
+  return g === null || g === undefined || !Number.isFinite(g) ? 'none' : g.toFixed(FORMAT.gateDigits);
+}
+
+/**
+ * Bytes for people: "1.2 MB", "850 kB", "12 B".
+ * @param {number} n
+ * @returns {string}
+ */
+export function formatBytes(n) {
+  if (!Number.isFinite(n) || n < 0) return '–';
+  if (n >= 1e6) return `${(n / 1e6).toFixed(1)} MB`;
+  if (n >= 1e3) return `${Math.round(n / 1e3)} kB`;
+  return `${n} B`;
+}
+
+/**
+ * The loading line while the weights download.
+ * @param {number} loaded bytes received
+ * @param {number} total bytes expected (0 when the server did not say)
+ * @returns {{text: string, fraction: number|null}} fraction in [0, 1], or null if unknown
+ */
+export function loadingProgress(loaded, total) {
+  if (total > 0) {
+    const fraction = Math.min(1, loaded / total);
+    return {
+      text: `Downloading weights: ${formatBytes(loaded)} of ${formatBytes(total)} (${Math.round(fraction * 100)}%)`,
+      fraction,
+    };
+  }
+  return { text: `Downloading weights: ${formatBytes(loaded)}`, fraction: null };
+}
+
+/**
+ * Where the network runs, for the results panel.
+ * @param {boolean} simd whether the wasm was built with simd128
+ * @returns {string} e.g. "CPU (WebAssembly, SIMD on)"
+ */
+export function backendText(simd) {
+  return `CPU (WebAssembly, SIMD ${simd ? 'on' : 'off'})`;
+}
+
+/**
+ * One line about the loaded model, from its card.
+ * @param {object} card the model card (`crate/src/config.rs::ModelCard`)
+ * @returns {string} e.g. "lcnet-resnet56 · ResNet-56, 27 gated blocks · 10 classes · 92.1% test accuracy"
+ */
+export function modelSummary(card) {
+  const c = card.config;
+  const blocks = blocksPerStage(c.depth) * 3;
+  const parts = [
+    card.name,
+    `ResNet-${c.depth}, ${blocks} ${c.gated ? 'gated ' : ''}blocks`,
+    `${c.num_classes} classes`,
+  ];
+  const acc = findAccuracy(card.results);
+  if (acc !== null) parts.push(`${(acc * 100).toFixed(1)}% test accuracy`);
+  return parts.join(' · ');
+}
+
+function blocksPerStage(depth) {
+  return Math.max(0, Math.floor((depth - 2) / 6));
+}
+
+// The card's `results` is free form; take the first `accuracy` in [0, 1] found (the exporter
+// writes `results.pytorch.accuracy`, the CLI may add others).
+function findAccuracy(results) {
+  if (!results || typeof results !== 'object') return null;
+  if (typeof results.accuracy === 'number' && results.accuracy >= 0 && results.accuracy <= 1) {
+    return results.accuracy;
+  }
+  for (const v of Object.values(results)) {
+    const a = findAccuracy(v);
+    if (a !== null) return a;
+  }
+  return null;
+}
+
+/**
+ * Colour and text colour of a kept channel with C-gate `gate` (null: ungated model, full gate).
+ * @param {number|null} gate
+ * @returns {{fill: string, ink: string}}
+ */
+export function channelColor(gate) {
+  const fill = viridis(gate === null || gate === undefined ? 1 : gate);
+  return { fill, ink: textOn(fill) };
+}
+
+/**
+ * View data of one block.
+ * @param {object} b a `BlockTrace`
+ * @param {number} tauC the C-gate threshold of the pass
+ * @returns {object} see `buildView`
+ */
+export function blockView(b, tauC) {
+  const kept = new Set(b.kept);
+  const keptCount = b.ran ? b.kept.length : 0;
+  const channels = b.ran
+    ? Array.from({ length: b.planes }, (_, k) => {
+      const gate = b.c_gates ? b.c_gates[k] : null;
+      const isKept = kept.has(k);
+      const label = `channel ${k}: C-gate ${formatGate(gate)}, ${isKept ? 'computed' : `skipped (≤ τc ${formatGate(tauC)})`}`;
+      return { index: k, kept: isKept, gate, fill: isKept ? channelColor(gate).fill : COLORS.channelSkipped, label };
+    })
+    : [];
+  const cost = b.static_macs > 0 ? b.macs / b.static_macs : NaN;
+  const name = `Block ${b.index + 1}`;
+  const where = `stage ${b.stage + 1}, block ${b.position + 1}`;
+  const state = b.ran ? 'ran' : 'skipped';
+  const keptText = `${keptCount}/${b.planes}`;
+  const macsText = `${formatCount(b.macs)} of ${formatCount(b.static_macs)} MACs (${formatPercent(cost)})`;
+  const details = [
+    ['L-gate', b.l_gate === null ? 'none (ungated)' : formatGate(b.l_gate)],
+    ['Decision', b.ran ? 'ran' : 'skipped (identity shortcut only)'],
+    ['Channels kept', b.ran ? `${keptText} (${formatPercent(keptCount / b.planes)})` : `0/${b.planes} (C-Net not evaluated)`],
+    ['MACs', macsText],
+    ['Shape', `${b.c_in}→${b.planes} ch, ${b.size_out}×${b.size_out}${b.stride > 1 ? ', stride 2' : ''}`],
+  ];
+  return {
+    index: b.index,
+    stage: b.stage,
+    position: b.position,
+    ran: b.ran,
+    planes: b.planes,
+    lGate: b.l_gate,
+    lGateText: formatGate(b.l_gate),
+    lGatePct: b.l_gate === null ? 100 : Math.round(Math.min(1, Math.max(0, b.l_gate)) * 1000) / 10,
+    keptCount,
+    keptText,
+    macs: b.macs,
+    staticMacs: b.static_macs,
+    macsText,
+    name,
+    where,
+    state,
+    title: `${name} · ${where} · ${state}`,
+    ariaLabel: `${name}, ${where}: ${state}. L-gate ${formatGate(b.l_gate)}. ` +
+      `${keptCount} of ${b.planes} channels computed. ${macsText}.`,
+    details,
+    channels,
+    rows: Math.ceil(b.planes / LAYOUT.channelColumns),
+  };
+}
+
+/**
+ * Everything the page shows about one classification, from its trace.
+ *
+ * Works for any depth: stages are the distinct `stage` values of the blocks, in order.
+ * @param {object} trace a `Trace` (crate/src/trace.rs)
+ * @returns {{
+ *   prediction: {label: string, probText: string},
+ *   top5: Array<{label: string, prob: number, pct: number, text: string, top: boolean}>,
+ *   cost: ReturnType<typeof macsSummary>,
+ *   blocksText: string, channelsText: string,
+ *   tauL: number, tauC: number, tauLPct: number,
+ *   stages: Array<{index: number, title: string, subtitle: string, summary: string, blocks: object[]}>,
+ *   blockCount: number, channelElementCount: number,
+ * }}
+ */
+export function buildView(trace) {
+  const blocks = trace.blocks.map((b) => blockView(b, trace.tau_c));
+  const stageIds = [...new Set(trace.blocks.map((b) => b.stage))].sort((a, b) => a - b);
+  const stages = stageIds.map((s) => {
+    const bs = blocks.filter((b) => b.stage === s);
+    const raw = trace.blocks.filter((b) => b.stage === s);
+    const ran = bs.filter((b) => b.ran).length;
+    const kept = bs.reduce((n, b) => n + b.keptCount, 0);
+    const total = bs.reduce((n, b) => n + b.planes, 0);
+    const size = raw.length ? raw[raw.length - 1].size_out : 0;
+    const width = raw.length ? raw[0].planes : 0;
+    return {
+      index: s,
+      title: `Stage ${s + 1}`,
+      subtitle: `${width} channels · ${size}×${size}`,
+      summary: `${ran} of ${bs.length} blocks ran · ${kept}/${total} channels`,
+      blocks: bs,
+    };
+  });
+  const top = trace.top5.map((c, i) => ({
+    label: c.label,
+    prob: c.prob,
+    pct: Math.round(Math.min(1, Math.max(0, c.prob)) * 1000) / 10,
+    text: formatProb(c.prob),
+    top: i === 0,
+  }));
+  const nBlocks = trace.blocks.length;
+  return {
+    prediction: { label: trace.prediction.label, probText: formatProb(trace.prediction.prob) },
+    top5: top,
+    cost: macsSummary(trace.macs, trace.static_macs),
+    blocksText: `${trace.blocks_run} of ${nBlocks} blocks ran`,
+    channelsText: `${trace.channels_kept} of ${trace.channels_total} inner channels computed`,
+    tauL: trace.tau_l,
+    tauC: trace.tau_c,
+    tauLPct: Math.round(Math.min(1, Math.max(0, trace.tau_l)) * 1000) / 10,
+    stages,
+    blockCount: nBlocks,
+    channelElementCount: blocks.reduce((n, b) => n + b.channels.length, 0),
+  };
+}
+
+/**
+ * The benchmark result line.
+ * @param {{static_ms: number, dynamic_ms: number, runs: number}} r medians from the worker
+ * @returns {string}
+ */
+export function benchText(r) {
+  const speedup = r.dynamic_ms > 0 ? r.static_ms / r.dynamic_ms : NaN;
+  let rel = '–';
+  if (Number.isFinite(speedup)) rel = speedup >= 1 ? `${speedup.toFixed(2)}× faster` : `${(1 / speedup).toFixed(2)}× slower`;
+  return `Static ResNet ${formatMs(r.static_ms)} · LC-Net ${formatMs(r.dynamic_ms)} ` +
+    `(${rel}, median of ${r.runs} runs each)`;
+}
+
+/**
+ * Median of a list of numbers (NaN when empty).
+ * @param {number[]} xs
+ * @returns {number}
+ */
+export function median(xs) {
+  if (!xs.length) return NaN;
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+}
+
+/**
+ * The message shown when an upload fails: names the file when there is one.
+ * @param {string} message the error from the worker (already written for people)
+ * @param {string} [name] the file's name
+ * @returns {string}
+ */
+export function uploadErrorText(message, name) {
+  const m = String(message || 'unknown error').replace(/^Error:\s*/, '').replace(/[.\s]+$/, '');
+  const what = name ? `“${name}”` : 'this image';
+  return `Could not classify ${what}: ${m}. The previous result is still shown; try another image.`;
+}

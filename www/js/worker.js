@@ -1,0 +1,221 @@
+// The model's thread: loads the wasm build of the `lcnet` crate and the weights, then answers
+// classification and benchmark requests, so the page never blocks on inference.
+//
+// Protocol (candle's and Burn's web workers use the same shape):
+//   worker -> page  {status: 'loading', loaded, total}        while the weights download
+//                   {status: 'ready', card, simd, cached, wasm_memory_bytes}
+//                   {id, status: 'complete', output}           answer to a request
+//                   {id, error: message}                       a request failed; the worker lives on
+//                   {error: message, fatal: true}              loading failed
+//   page -> worker  {id, cmd: 'classify', bytes | rgb, tauL, tauC}
+//                     `bytes`: an uploaded file, decoded and reduced here (`prepare`);
+//                     `rgb`: an already prepared image, e.g. to re-run it at new thresholds.
+//                   {id, cmd: 'bench', rgb, runs, tauL, tauC}  static vs dynamic, median ms
+
+import init, { Model, simdEnabled } from '../pkg/lcnet.js';
+import { median } from './view.js';
+
+const WEIGHTS_URL = new URL('../weights/model.safetensors', import.meta.url);
+const CARD_URL = new URL('../weights/model.json', import.meta.url);
+const CACHE_NAME = 'lcnet-weights';
+// Warm-up runs before a benchmark measures: early runs are several times slower.
+const BENCH_WARMUP = 20;
+
+let wasm = null;
+let model = null;
+let card = null;
+
+function memoryBytes() {
+  return wasm ? wasm.memory.buffer.byteLength : 0;
+}
+
+function message(e) {
+  if (e instanceof Error) return e.message;
+  return String(e);
+}
+
+async function fetchOk(url, options) {
+  let res;
+  try {
+    res = await fetch(url, options);
+  } catch (e) {
+    throw new Error(`could not fetch ${url.pathname}: ${message(e)}`);
+  }
+  if (!res.ok) throw new Error(`could not fetch ${url.pathname}: HTTP ${res.status}`);
+  return res;
+}
+
+// Reads a response body, reporting progress.
+async function readWithProgress(res) {
+  const total = Number(res.headers.get('content-length')) || 0;
+  if (!res.body) {
+    const buf = new Uint8Array(await res.arrayBuffer());
+    postMessage({ status: 'loading', loaded: buf.length, total: buf.length });
+    return buf;
+  }
+  const reader = res.body.getReader();
+  const chunks = [];
+  let loaded = 0;
+  postMessage({ status: 'loading', loaded, total });
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    chunks.push(value);
+    loaded += value.length;
+    postMessage({ status: 'loading', loaded, total });
+  }
+  const out = new Uint8Array(loaded);
+  let at = 0;
+  for (const c of chunks) {
+    out.set(c, at);
+    at += c.length;
+  }
+  return out;
+}
+
+async function sha256Hex(bytes) {
+  const d = await crypto.subtle.digest('SHA-256', bytes);
+  return Array.from(new Uint8Array(d), (b) => b.toString(16).padStart(2, '0')).join('');
+}
+
+// The weights, from the Cache API when an earlier visit stored them under the same sha256.
+// Without a sha256 in the card the weights are fetched every time (nothing to key them by).
+async function loadWeights(sha) {
+  const key = sha ? `${WEIGHTS_URL.href}?sha256=${sha}` : null;
+  const cache = key && self.caches ? await caches.open(CACHE_NAME).catch(() => null) : null;
+  if (cache) {
+    const hit = await cache.match(key);
+    if (hit) {
+      const buf = new Uint8Array(await hit.arrayBuffer());
+      if ((await sha256Hex(buf)) === sha) {
+        postMessage({ status: 'loading', loaded: buf.length, total: buf.length });
+        return { bytes: buf, cached: true };
+      }
+      await cache.delete(key);
+    }
+  }
+  const bytes = await readWithProgress(await fetchOk(WEIGHTS_URL, { cache: 'no-cache' }));
+  if (sha) {
+    const got = await sha256Hex(bytes);
+    if (got !== sha) {
+      throw new Error(`the weights file does not match its model card (sha256 ${got.slice(0, 12)}…, ` +
+        `the card says ${sha.slice(0, 12)}…); rebuild the page`);
+    }
+  }
+  if (cache) {
+    // Keep only the current weights: drop entries of earlier builds.
+    for (const req of await cache.keys()) if (req.url !== key) await cache.delete(req);
+    await cache.put(key, new Response(bytes, { headers: { 'content-type': 'application/octet-stream' } }))
+      .catch(() => {}); // a full or unavailable cache only costs a download next time
+  }
+  return { bytes, cached: false };
+}
+
+async function load() {
+  // The wasm module compiles while the card and the weights download.
+  const wasmReady = init();
+  wasmReady.catch(() => {}); // awaited below; this only keeps an early failure from going unhandled
+  const cardText = await (await fetchOk(CARD_URL, { cache: 'no-cache' })).text();
+  let sha = null;
+  try {
+    sha = JSON.parse(cardText).weights_sha256 || null;
+  } catch (e) {
+    throw new Error(`the model card weights/model.json is not JSON: ${message(e)}`);
+  }
+  const [exports, { bytes, cached }] = await Promise.all([wasmReady, loadWeights(sha)]);
+  wasm = exports;
+  model = new Model(bytes, cardText);
+  card = model.card();
+  // One warm-up pass (grey image) so the first real request does not pay for lazy set-up.
+  const s = card.config.image_size;
+  model.classify(new Uint8Array(s * s * 3).fill(128), card.config.tau_l, card.config.tau_c);
+  postMessage({ status: 'ready', card, simd: simdEnabled(), cached, wasm_memory_bytes: memoryBytes() });
+}
+
+function thresholds(msg) {
+  const tauL = Number.isFinite(msg.tauL) ? msg.tauL : card.config.tau_l;
+  const tauC = Number.isFinite(msg.tauC) ? msg.tauC : card.config.tau_c;
+  return [tauL, tauC];
+}
+
+function classify(msg) {
+  const [tauL, tauC] = thresholds(msg);
+  const t0 = performance.now();
+  let prepared;
+  if (msg.rgb) {
+    const s = card.config.image_size;
+    prepared = { rgb: Array.from(msg.rgb), size: s, source_width: s, source_height: s, source_format: 'prepared' };
+  } else {
+    prepared = model.prepare(toBytes(msg.bytes));
+  }
+  const t1 = performance.now();
+  const trace = model.classify(Uint8Array.from(prepared.rgb), tauL, tauC);
+  const t2 = performance.now();
+  return {
+    prepared,
+    trace,
+    timings: { prepare_ms: t1 - t0, classify_ms: t2 - t1 },
+    wasm_memory_bytes: memoryBytes(),
+  };
+}
+
+function toBytes(b) {
+  if (b instanceof Uint8Array) return b;
+  if (b instanceof ArrayBuffer) return new Uint8Array(b);
+  throw new Error('expected the file contents as an ArrayBuffer or Uint8Array');
+}
+
+// Static network vs LC-Net with real skipping on the same prepared image, interleaved so that
+// both see the same machine state.
+function bench(msg) {
+  const [tauL, tauC] = thresholds(msg);
+  const rgb = Uint8Array.from(msg.rgb);
+  const runs = Math.max(1, Math.min(1000, Math.floor(msg.runs) || 20));
+  for (let i = 0; i < BENCH_WARMUP; i++) {
+    model.classifyStatic(rgb);
+    model.classify(rgb, tauL, tauC);
+  }
+  const st = [];
+  const dy = [];
+  let trace = null;
+  for (let i = 0; i < runs; i++) {
+    let t = performance.now();
+    model.classifyStatic(rgb);
+    st.push(performance.now() - t);
+    t = performance.now();
+    trace = model.classify(rgb, tauL, tauC);
+    dy.push(performance.now() - t);
+  }
+  return {
+    runs,
+    static_ms: median(st),
+    dynamic_ms: median(dy),
+    macs: trace.macs,
+    static_macs: trace.static_macs,
+    wasm_memory_bytes: memoryBytes(),
+  };
+}
+
+let loadError = null;
+const ready = load().catch((e) => {
+  loadError = message(e);
+  postMessage({ error: loadError, fatal: true });
+});
+
+self.onmessage = async (ev) => {
+  const msg = ev.data || {};
+  await ready;
+  if (loadError) {
+    postMessage({ id: msg.id, error: `the model did not load: ${loadError}` });
+    return;
+  }
+  try {
+    let output;
+    if (msg.cmd === 'classify') output = classify(msg);
+    else if (msg.cmd === 'bench') output = bench(msg);
+    else throw new Error(`unknown command ${JSON.stringify(msg.cmd)}`);
+    postMessage({ id: msg.id, status: 'complete', output });
+  } catch (e) {
+    postMessage({ id: msg.id, error: message(e) });
+  }
+};

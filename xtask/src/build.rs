@@ -1,0 +1,264 @@
+//! `cargo xtask build`: the web build. Installs the tools it needs, compiles the library to
+//! wasm32, generates the JS bindings, optimises the module and copies weights and gallery into
+//! `www/`, which is then a complete static site.
+
+use std::fs;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::Instant;
+
+use anyhow::{bail, Context, Result};
+use clap::Args;
+
+use crate::{cargo, command, root, run, short, WeightsArg};
+
+const WASM_TARGET: &str = "wasm32-unknown-unknown";
+/// Sample images for the page; copied to `www/gallery/` when present.
+const GALLERY_SRC: &str = "weights/gallery";
+
+#[derive(Args, Clone)]
+pub struct Options {
+    #[command(flatten)]
+    pub weights: WeightsArg,
+    /// Debug wasm build (faster to compile, no wasm-opt).
+    #[arg(long)]
+    pub debug: bool,
+}
+
+/// Runs the whole web build. Returns the weights file it shipped.
+pub fn build(opts: &Options) -> Result<PathBuf> {
+    let weights = opts.weights.resolve()?;
+    let www = root().join("www");
+
+    ensure_wasm_target()?;
+    let wasm_bindgen = ensure_wasm_bindgen()?;
+    ensure_node_modules()?;
+
+    let profile = if opts.debug { "debug" } else { "release" };
+    let started = Instant::now();
+    let mut build = cargo();
+    build.args(["build", "-p", "lcnet", "--lib", "--target", WASM_TARGET]);
+    build.arg("--no-default-features");
+    if !opts.debug {
+        build.arg("--release");
+    }
+    // Only affects the wasm32 artifacts: with --target, RUSTFLAGS skips build scripts.
+    run(build.env("RUSTFLAGS", "-C target-feature=+simd128"))?;
+    println!("wasm build: {:.0?}", started.elapsed());
+
+    let wasm = root().join(format!("target/{WASM_TARGET}/{profile}/lcnet.wasm"));
+    let bg = www.join("pkg/lcnet_bg.wasm");
+    let unoptimised = bindgen(&wasm_bindgen, &wasm, &bg, !opts.debug)?;
+
+    copy(&weights, &www.join("weights/model.safetensors"))?;
+    copy(
+        &weights.with_extension("json"),
+        &www.join("weights/model.json"),
+    )?;
+    copy_gallery(&root().join(GALLERY_SRC), &www.join("gallery"))?;
+
+    let (raw, gz) = sizes(&bg)?;
+    println!(
+        "{}: {:.2} MB raw ({:.2} MB before wasm-opt), {:.2} MB gzipped; weights: {}",
+        short(&bg),
+        raw as f64 / 1e6,
+        unoptimised as f64 / 1e6,
+        gz as f64 / 1e6,
+        weights.display()
+    );
+    Ok(weights)
+}
+
+/// wasm-bindgen, then wasm-opt when `optimise`: from `wasm` to `bg` (`www/pkg/lcnet_bg.wasm`).
+/// Skipped when `wasm` has not changed since the last run, because wasm-opt takes a minute or
+/// two here. Returns the module's size before wasm-opt.
+fn bindgen(wasm_bindgen: &Path, wasm: &Path, bg: &Path, optimise: bool) -> Result<u64> {
+    let pkg = bg.parent().expect("bg is inside www/pkg");
+    let meta = fs::metadata(wasm).with_context(|| format!("reading {}", short(wasm)))?;
+    // The stamp: which module was processed how, then its size before wasm-opt.
+    let stamp = pkg.join(".source");
+    let source = format!(
+        "{} {} {:?} {optimise}\n",
+        short(wasm),
+        meta.len(),
+        meta.modified()?
+    );
+    let previous = fs::read_to_string(&stamp).unwrap_or_default();
+    if let Some(size) = previous
+        .strip_prefix(&source)
+        .and_then(|s| s.trim().parse().ok())
+    {
+        if bg.is_file() {
+            println!("{} is up to date", short(pkg));
+            return Ok(size);
+        }
+    }
+    remove_dir(pkg)?;
+    run(command(wasm_bindgen)
+        .args(["--target", "web", "--out-dir"])
+        .args([pkg, wasm]))?;
+    let unoptimised = fs::metadata(bg)?.len();
+    if optimise {
+        wasm_opt(bg)?;
+    }
+    fs::write(&stamp, format!("{source}{unoptimised}\n"))?;
+    Ok(unoptimised)
+}
+
+/// `rustup target add` is quick when the target is present, but noisy; check first.
+pub fn ensure_wasm_target() -> Result<()> {
+    let installed = output(Command::new("rustup").args(["target", "list", "--installed"]))?;
+    if !installed.lines().any(|t| t.trim() == WASM_TARGET) {
+        run(Command::new("rustup").args(["target", "add", WASM_TARGET]))?;
+    }
+    Ok(())
+}
+
+/// The wasm-bindgen CLI must match the `wasm-bindgen` crate exactly (its output embeds a schema
+/// version). Returns the binary to call.
+fn ensure_wasm_bindgen() -> Result<PathBuf> {
+    let version = locked_version("wasm-bindgen")?;
+    let installed = cargo_home().join("bin/wasm-bindgen");
+    for candidate in [PathBuf::from("wasm-bindgen"), installed.clone()] {
+        if cli_version(&candidate).as_deref() == Some(version.as_str()) {
+            return Ok(candidate);
+        }
+    }
+    // No --locked: a version pinned in wasm-bindgen-cli's lock file is not served by the registry.
+    run(cargo().args(["install", "wasm-bindgen-cli", "--version", &version]))?;
+    match cli_version(&installed) {
+        Some(v) if v == version => Ok(installed),
+        found => bail!("installed wasm-bindgen reports {found:?}, expected {version}"),
+    }
+}
+
+/// The version of a package in Cargo.lock.
+fn locked_version(package: &str) -> Result<String> {
+    let lock = fs::read_to_string(root().join("Cargo.lock")).context("reading Cargo.lock")?;
+    let key = format!("name = \"{package}\"\nversion = \"");
+    let start = lock
+        .find(&key)
+        .with_context(|| format!("{package} is not in Cargo.lock"))?
+        + key.len();
+    let len = lock[start..].find('"').context("malformed Cargo.lock")?;
+    Ok(lock[start..start + len].to_string())
+}
+
+/// `wasm-bindgen --version` prints `wasm-bindgen 0.2.130`; None when not runnable.
+fn cli_version(program: &Path) -> Option<String> {
+    let out = Command::new(program).arg("--version").output().ok()?;
+    let text = String::from_utf8(out.stdout).ok()?;
+    Some(text.split_whitespace().nth(1)?.to_string())
+}
+
+fn cargo_home() -> PathBuf {
+    match std::env::var_os("CARGO_HOME") {
+        Some(home) => home.into(),
+        None => PathBuf::from(std::env::var_os("HOME").unwrap_or_default()).join(".cargo"),
+    }
+}
+
+/// Installs the npm packages (wasm-opt from `binaryen`, playwright-core for the browser tests)
+/// when `node_modules` is missing or older than package.json or its lock file.
+pub fn ensure_node_modules() -> Result<()> {
+    let root = root();
+    if !root.join("package.json").is_file() {
+        println!("warning: no package.json, so no npm packages (wasm-opt, playwright-core)");
+        return Ok(());
+    }
+    let lock = root.join("package-lock.json");
+    // npm rewrites node_modules/.package-lock.json on every install.
+    let installed = modified(&root.join("node_modules/.package-lock.json"));
+    let fresh = ["package.json", "package-lock.json"]
+        .iter()
+        .all(|f| installed.is_some() && modified(&root.join(f)) <= installed);
+    if fresh {
+        return Ok(());
+    }
+    run(command("npm").arg(if lock.is_file() { "ci" } else { "install" }))
+}
+
+fn modified(path: &Path) -> Option<std::time::SystemTime> {
+    fs::metadata(path).and_then(|m| m.modified()).ok()
+}
+
+/// wasm-opt from npm's `binaryen`. Never Debian's binaryen 108: its output fails to load.
+fn wasm_opt(wasm: &Path) -> Result<()> {
+    let wasm_opt = root().join("node_modules/.bin/wasm-opt");
+    if !wasm_opt.is_file() {
+        println!("warning: node_modules/.bin/wasm-opt missing (npm package `binaryen`); wasm left unoptimised");
+        return Ok(());
+    }
+    let started = Instant::now();
+    // The features rustc enables by default for wasm32-unknown-unknown, plus simd128.
+    run(command(wasm_opt)
+        .args([
+            "-O3",
+            "--enable-simd",
+            "--enable-bulk-memory",
+            "--enable-sign-ext",
+        ])
+        .args([
+            "--enable-mutable-globals",
+            "--enable-nontrapping-float-to-int",
+        ])
+        .args(["--enable-reference-types", "--enable-multivalue"])
+        .arg(wasm)
+        .arg("-o")
+        .arg(wasm))?;
+    println!("wasm-opt: {:.0?}", started.elapsed());
+    Ok(())
+}
+
+fn copy(from: &Path, to: &Path) -> Result<()> {
+    fs::create_dir_all(to.parent().expect("destination has a parent"))?;
+    fs::copy(from, to).with_context(|| format!("copying {} to {}", from.display(), short(to)))?;
+    Ok(())
+}
+
+/// Copies the gallery images over `www/gallery/`. Files already there stay, so a gallery kept in
+/// `www/` itself is never deleted.
+fn copy_gallery(from: &Path, to: &Path) -> Result<()> {
+    if !from.is_dir() {
+        println!("note: no {GALLERY_SRC}/, gallery not copied");
+        return Ok(());
+    }
+    let mut count = 0;
+    for entry in fs::read_dir(from)? {
+        let entry = entry?;
+        if entry.file_type()?.is_file() {
+            copy(&entry.path(), &to.join(entry.file_name()))?;
+            count += 1;
+        }
+    }
+    println!("gallery: {count} files copied to {}", short(to));
+    Ok(())
+}
+
+fn remove_dir(dir: &Path) -> Result<()> {
+    match fs::remove_dir_all(dir) {
+        Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
+            Err(e).with_context(|| format!("removing {}", short(dir)))
+        }
+        _ => Ok(()),
+    }
+}
+
+/// Raw and gzipped (level 9) size in bytes.
+fn sizes(path: &Path) -> Result<(usize, usize)> {
+    let bytes = fs::read(path).with_context(|| format!("reading {}", short(path)))?;
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+    gz.write_all(&bytes)?;
+    Ok((bytes.len(), gz.finish()?.len()))
+}
+
+fn output(cmd: &mut Command) -> Result<String> {
+    let out = cmd
+        .output()
+        .with_context(|| format!("could not start {:?}", cmd.get_program()))?;
+    if !out.status.success() {
+        bail!("{:?} failed ({})", cmd.get_program(), out.status);
+    }
+    Ok(String::from_utf8_lossy(&out.stdout).into_owned())
+}

@@ -1,0 +1,28 @@
+//! `cargo xtask validate`: formatting and clippy, native and wasm32, warnings denied.
+
+use anyhow::Result;
+
+use crate::{build::ensure_wasm_target, cargo, run};
+
+pub fn validate() -> Result<()> {
+    ensure_wasm_target()?;
+    run(cargo().args(["fmt", "--all", "--check"]))?;
+    run(cargo().args([
+        "clippy",
+        "--workspace",
+        "--all-targets",
+        "--",
+        "-D",
+        "warnings",
+    ]))?;
+    run(cargo()
+        .args([
+            "clippy",
+            "-p",
+            "lcnet",
+            "--lib",
+            "--target",
+            "wasm32-unknown-unknown",
+        ])
+        .args(["--no-default-features", "--", "-D", "warnings"]))
+}
