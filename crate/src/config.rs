@@ -35,7 +35,7 @@ pub struct Config {
 impl Config {
     /// Blocks per stage.
     pub fn blocks_per_stage(&self) -> Result<usize> {
-        if self.depth < 8 || (self.depth - 2) % 6 != 0 {
+        if self.depth < 8 || !(self.depth - 2).is_multiple_of(6) {
             return Err(Error::Config(format!(
                 "depth must be 6n+2 with n >= 1, got {}",
                 self.depth
@@ -59,7 +59,7 @@ impl Config {
                 self.num_classes
             )));
         }
-        if self.image_size < 8 || self.image_size % 4 != 0 {
+        if self.image_size < 8 || !self.image_size.is_multiple_of(4) {
             return Err(Error::Config(format!(
                 "image_size must be a multiple of 4 and >= 8, got {}",
                 self.image_size

@@ -48,7 +48,7 @@ fn class_of(cfg: &Config, name: &str) -> Option<usize> {
 
 fn read_bin(bytes: &[u8], cfg: &Config) -> Result<Vec<Sample>> {
     const REC: usize = 1 + 3 * 32 * 32;
-    if cfg.image_size != 32 || bytes.len() % REC != 0 {
+    if cfg.image_size != 32 || !bytes.len().is_multiple_of(REC) {
         return Err(Error::Image(format!(
             "not a CIFAR binary file: {} bytes is not a multiple of {REC}",
             bytes.len()

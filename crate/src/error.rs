@@ -19,6 +19,9 @@ pub enum Error {
     #[error("the model card (JSON) is invalid: {0}")]
     Config(String),
 
+    #[error("GPU: {0}")]
+    Gpu(String),
+
     #[error(transparent)]
     Candle(#[from] candle_core::Error),
 }

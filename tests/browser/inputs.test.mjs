@@ -116,7 +116,7 @@ const BAD = [
     make: () => solidPngStreamed(12000, 12000, [200, 30, 40]),
     message: /12000x12000 pixels; the limit is 40000000 pixels \(40 MP\)/,
   },
-  { name: 'drawing.svg', mimeType: 'image/svg+xml', make: async () => SVG, message: /not a supported image format/ },
+  { name: 'drawing.svg', mimeType: 'image/svg+xml', make: async () => SVG, message: /SVG \(vector\) image; export it as PNG or JPEG/ },
 ];
 
 for (const bad of BAD) {

@@ -334,8 +334,8 @@ document.addEventListener('paste', (e) => {
 // ---- gallery --------------------------------------------------------------------------------
 
 const KIND_TEXT = {
-  easy: 'Easy for the trained model',
-  hard: 'Hard: low confidence',
+  easy: 'Easy: right, at the lowest cost in its class',
+  hard: 'Hard: right, at the highest cost in its class',
   misclassified: 'Misclassified by the trained model',
 };
 

@@ -14,9 +14,13 @@ use std::process::{Command, ExitCode};
 use anyhow::{bail, Context, Result};
 use clap::{Args, Parser};
 
-/// Weights shipped to the browser unless `--weights` says otherwise; the model card is the same
-/// path with a `.json` extension.
-const DEFAULT_WEIGHTS: &str = "weights/lcnet-resnet56.safetensors";
+/// Weights shipped to the browser unless `--weights` says otherwise, in order of preference: the
+/// demo model, then the smoke model that stands in while the demo model trains. The model card is
+/// the same path with a `.json` extension.
+const DEFAULT_WEIGHTS: [&str; 2] = [
+    "weights/lcnet-resnet56.safetensors",
+    "weights/smoke/lcnet-resnet8.safetensors",
+];
 
 #[derive(Parser)]
 #[command(
@@ -55,7 +59,7 @@ enum Cli {
 #[derive(Args, Clone)]
 struct WeightsArg {
     /// Model weights (.safetensors, with its .json card next to it)
-    /// [default: weights/lcnet-resnet56.safetensors]
+    /// [default: weights/lcnet-resnet56.safetensors, else weights/smoke/lcnet-resnet8.safetensors]
     #[arg(long, value_name = "PATH.safetensors")]
     weights: Option<PathBuf>,
 }
@@ -66,7 +70,21 @@ impl WeightsArg {
     fn resolve(&self) -> Result<PathBuf> {
         let path = match &self.weights {
             Some(p) => p.clone(),
-            None => root().join(DEFAULT_WEIGHTS),
+            None => {
+                let found = DEFAULT_WEIGHTS
+                    .iter()
+                    .map(|p| root().join(p))
+                    .find(|p| p.exists());
+                let path = found.unwrap_or_else(|| root().join(DEFAULT_WEIGHTS[0]));
+                if !path.ends_with(DEFAULT_WEIGHTS[0]) {
+                    println!(
+                        "note: {} not trained yet, using {}",
+                        DEFAULT_WEIGHTS[0],
+                        path.display()
+                    );
+                }
+                path
+            }
         };
         path.canonicalize().with_context(|| {
             format!(

@@ -25,10 +25,10 @@ pub fn test(weights: &WeightsArg) -> Result<()> {
         },
         debug: false,
     };
-    let steps: [(&str, &dyn Fn() -> Result<()>); 4] = [
+    let steps: [(&str, &dyn Fn() -> Result<()>); 6] = [
         ("system packages", &system_packages),
-        // TEMP ("validate", &validate::validate),
-        // TEMP ("cargo test", &cargo_test),
+        ("validate", &validate::validate),
+        ("cargo test", &cargo_test),
         ("web build", &|| build::build(&opts).map(drop)),
         ("golden file", &|| golden(&weights)),
         ("node tests", &node_tests),

@@ -140,6 +140,31 @@ impl Block {
         })
     }
 
+    /// conv1 with bn1 folded in: `[P, C_in, 3, 3]`.
+    pub fn conv1(&self) -> &ConvBn {
+        &self.conv1
+    }
+
+    /// conv2 with bn2 folded in: `[P, P, 3, 3]`.
+    pub fn conv2(&self) -> &ConvBn {
+        &self.conv2
+    }
+
+    /// The 1x1 projection shortcut with its batch norm folded in; `None` for identity.
+    pub fn projection(&self) -> Option<&ConvBn> {
+        self.shortcut.as_ref()
+    }
+
+    /// The L-Net; `None` for a model without gates.
+    pub fn lnet(&self) -> Option<&Gate> {
+        self.lnet.as_ref()
+    }
+
+    /// The C-Net; `None` for a model without gates.
+    pub fn cnet(&self) -> Option<&Gate> {
+        self.cnet.as_ref()
+    }
+
     fn shortcut(&self, x: &Tensor) -> Result<Tensor> {
         match &self.shortcut {
             Some(sc) => sc.forward(x),
@@ -147,7 +172,12 @@ impl Block {
         }
     }
 
-    fn decide(&self, l_gate: Option<f32>, c_gates: Option<Vec<f32>>, th: Thresholds) -> Decision {
+    pub(crate) fn decide(
+        &self,
+        l_gate: Option<f32>,
+        c_gates: Option<Vec<f32>>,
+        th: Thresholds,
+    ) -> Decision {
         let ran = l_gate.is_none_or(|g| g > th.tau_l);
         let c_gates = if ran { c_gates } else { None };
         let kept = match (&c_gates, ran) {

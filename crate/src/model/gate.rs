@@ -29,6 +29,16 @@ impl Gate {
         })
     }
 
+    /// The first layer, `[hidden, C_in]`.
+    pub fn fc1(&self) -> &Linear {
+        &self.fc1
+    }
+
+    /// The second layer, `[out, hidden]`.
+    pub fn fc2(&self) -> &Linear {
+        &self.fc2
+    }
+
     /// # Shapes
     /// `pooled [B, C_in]` -> gates `[B, out]`, each in [0, 1].
     pub fn forward(&self, pooled: &Tensor) -> Result<Tensor> {

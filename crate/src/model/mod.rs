@@ -200,6 +200,16 @@ impl LcNet {
         &self.device
     }
 
+    /// The stem convolution (batch norm folded in), followed by ReLU in the network.
+    pub fn stem(&self) -> &ConvBn {
+        &self.stem
+    }
+
+    /// The classifier, `[classes, widths[2]]`.
+    pub fn fc(&self) -> &Linear {
+        &self.fc
+    }
+
     /// Runs a batch. `Exec::Dynamic` takes one image at a time and loops over the batch.
     ///
     /// # Shapes
@@ -264,6 +274,16 @@ impl LcNet {
 
     fn trace(&self, logits: &Tensor, decisions: Vec<Decision>, th: Thresholds) -> Result<Trace> {
         let logits = logits.flatten_all()?.to_vec1::<f32>()?;
+        Ok(self.trace_from(logits, decisions, th))
+    }
+
+    /// The trace of one image from its logits and per-block decisions (shared with the GPU path).
+    pub(crate) fn trace_from(
+        &self,
+        logits: Vec<f32>,
+        decisions: Vec<Decision>,
+        th: Thresholds,
+    ) -> Trace {
         let blocks: Vec<_> = self
             .blocks
             .iter()
@@ -278,7 +298,7 @@ impl LcNet {
             label: self.cfg.class_names[i].clone(),
             prob: probs[i],
         };
-        Ok(Trace {
+        Trace {
             prediction: class_prob(order[0]),
             top5: order.iter().take(5).map(|&i| class_prob(i)).collect(),
             tau_l: th.tau_l,
@@ -290,7 +310,7 @@ impl LcNet {
             channels_total: blocks.iter().map(|b| b.planes).sum(),
             blocks,
             logits,
-        })
+        }
     }
 
     /// Classifies one prepared image with real skipping.
