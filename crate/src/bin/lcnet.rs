@@ -84,6 +84,21 @@ enum Cmd {
         #[arg(long)]
         out: PathBuf,
     },
+    /// Measure a model on the test split and write the results into its model card
+    /// (`results.rust`: dynamic and static-baseline accuracy and MACs, and the threshold curve).
+    Record {
+        #[command(flatten)]
+        model: ModelArgs,
+        #[arg(long)]
+        data: PathBuf,
+        #[arg(long, default_value_t = 0)]
+        limit: usize,
+        /// The static baseline checkpoint trained by the same recipe.
+        #[arg(long)]
+        static_weights: Option<PathBuf>,
+        #[arg(long, value_delimiter = ',', default_values_t = vec![0.0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9])]
+        grid: Vec<f32>,
+    },
     /// Batch-1 latency of the static and the dynamic path on the same images.
     Bench {
         #[command(flatten)]
@@ -146,7 +161,19 @@ fn main() -> Result<()> {
             limit,
             grid,
             out,
-        } => curve(&model, &data, limit, &grid, &out),
+        } => {
+            let c = curve(&model, &data, limit, &grid)?;
+            std::fs::write(&out, serde_json::to_string_pretty(&c)? + "\n")?;
+            eprintln!("wrote {}", out.display());
+            Ok(())
+        }
+        Cmd::Record {
+            model,
+            data,
+            limit,
+            static_weights,
+            grid,
+        } => record(&model, &data, limit, static_weights.as_deref(), &grid),
         Cmd::Bench {
             model,
             data,
@@ -401,10 +428,20 @@ struct CurvePoint {
     result: EvalSummary,
 }
 
-fn curve(m: &ModelArgs, data: &Path, limit: usize, grid: &[f32], out: &Path) -> Result<()> {
+fn curve(m: &ModelArgs, data: &Path, limit: usize, grid: &[f32]) -> Result<Curve> {
     let l = load(m)?;
     let s = samples(data, &l, limit)?;
-    let mut points = Vec::new();
+    let points = curve_points(&l, &s, grid)?;
+    Ok(Curve {
+        model: l.card.name.clone(),
+        data: data.display().to_string(),
+        images: s.len(),
+        static_macs: lcnet::trace::static_macs(l.net.config()),
+        points,
+    })
+}
+
+fn curve_points(l: &Loaded, s: &[Sample], grid: &[f32]) -> Result<Vec<CurvePoint>> {
     let mut settings: Vec<(&'static str, Thresholds)> = Vec::new();
     for &t in grid {
         settings.push(("both", Thresholds { tau_l: t, tau_c: t }));
@@ -425,8 +462,9 @@ fn curve(m: &ModelArgs, data: &Path, limit: usize, grid: &[f32], out: &Path) -> 
             },
         ));
     }
+    let mut points = Vec::new();
     for (sweep, th) in settings {
-        let r = run_eval(&l, &s, Exec::Dynamic, th)?;
+        let r = run_eval(l, s, Exec::Dynamic, th)?;
         eprintln!(
             "{sweep:>5} tau_l {:.2} tau_c {:.2}: accuracy {:.2}%, MACs {:.1}% of static",
             th.tau_l,
@@ -439,15 +477,57 @@ fn curve(m: &ModelArgs, data: &Path, limit: usize, grid: &[f32], out: &Path) -> 
             result: EvalSummary::from(&r),
         });
     }
-    let c = Curve {
-        model: l.card.name.clone(),
-        data: data.display().to_string(),
-        images: s.len(),
-        static_macs: lcnet::trace::static_macs(l.net.config()),
-        points,
+    Ok(points)
+}
+
+fn record(
+    m: &ModelArgs,
+    data: &Path,
+    limit: usize,
+    static_weights: Option<&Path>,
+    grid: &[f32],
+) -> Result<()> {
+    let l = load(m)?;
+    let s = samples(data, &l, limit)?;
+    let t = Instant::now();
+    let dynamic = run_eval(&l, &s, Exec::Dynamic, l.th)?;
+    let ms_per_image = 1e3 * t.elapsed().as_secs_f64() / s.len().max(1) as f64;
+    let static_baseline = match static_weights {
+        Some(w) => {
+            let sl = load(&ModelArgs {
+                weights: w.to_path_buf(),
+                tau_l: None,
+                tau_c: None,
+            })?;
+            let r = run_eval(&sl, &s, Exec::Static, sl.th)?;
+            Some(
+                serde_json::json!({ "weights": w.display().to_string(), "card": sl.card.name, "result": EvalSummary::from(&r) }),
+            )
+        }
+        None => None,
     };
-    std::fs::write(out, serde_json::to_string_pretty(&c)? + "\n")?;
-    eprintln!("wrote {}", out.display());
+    let curve = curve_points(&l, &s, grid)?;
+    let card_path = m.weights.with_extension("json");
+    let mut card: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&card_path)?)?;
+    let data_name = data
+        .file_name()
+        .map_or(String::new(), |n| n.to_string_lossy().to_string());
+    card["results"]["rust"] = serde_json::json!({
+        "measured_by": "lcnet record (native CLI, candle CPU, real skipping)",
+        "data": data_name,
+        "dynamic": EvalSummary::from(&dynamic),
+        "dynamic_ms_per_image": ms_per_image,
+        "static_baseline": static_baseline,
+        "curve": curve,
+    });
+    std::fs::write(&card_path, serde_json::to_string_pretty(&card)? + "\n")?;
+    println!(
+        "{}: accuracy {:.2}% at {:.1}% of the static MACs; wrote {}",
+        l.card.name,
+        100.0 * dynamic.accuracy,
+        100.0 * dynamic.macs_ratio,
+        card_path.display()
+    );
     Ok(())
 }
 
