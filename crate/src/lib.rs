@@ -22,6 +22,7 @@ pub mod config;
 pub mod counter;
 pub mod error;
 pub mod eval;
+pub mod gpu;
 pub mod model;
 pub mod preprocess;
 pub mod trace;

@@ -35,13 +35,14 @@ pub fn build(opts: &Options) -> Result<PathBuf> {
     let wasm_bindgen = ensure_wasm_bindgen()?;
     ensure_node_modules()?;
 
-    let profile = if opts.debug { "debug" } else { "release" };
+    // The `wasm` profile (root Cargo.toml) adds LTO and one codegen unit to `release`.
+    let profile = if opts.debug { "debug" } else { "wasm" };
     let started = Instant::now();
     let mut build = cargo();
     build.args(["build", "-p", "lcnet", "--lib", "--target", WASM_TARGET]);
     build.arg("--no-default-features");
     if !opts.debug {
-        build.arg("--release");
+        build.args(["--profile", "wasm"]);
     }
     // Only affects the wasm32 artifacts: with --target, RUSTFLAGS skips build scripts.
     run(build.env("RUSTFLAGS", "-C target-feature=+simd128"))?;

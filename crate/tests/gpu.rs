@@ -1,0 +1,521 @@
+//! The GPU executor against the CPU (candle) reference: every kernel on random inputs, then the
+//! whole network (same skip decisions and kept lists, logits within 1e-3).
+//!
+//! Needs a Vulkan adapter; on a machine without a GPU use Mesa lavapipe:
+//! `VK_ICD_FILENAMES=/usr/share/vulkan/icd.d/lvp_icd.x86_64.json cargo test -p lcnet --test gpu`.
+//! Without an adapter these tests fail, unless `LCNET_SKIP_GPU_TESTS=1` is set.
+
+mod common;
+
+use std::sync::OnceLock;
+use std::time::Instant;
+
+use candle_core::{Device, Module, Tensor};
+use candle_nn::VarBuilder;
+use common::*;
+use lcnet::gpu::conv3x3::{self, ConvParams, IN_LIST, OUT_LIST, RELU};
+use lcnet::gpu::decide::{self, selection};
+use lcnet::gpu::{conv1x1, gate, linear, pool, residual, GpuContext, GpuModel};
+use lcnet::model::gate::Gate;
+use lcnet::{dataset, preprocess, Exec, LcNet, ModelCard, Thresholds, Trace};
+
+/// The shared context, or `None` when there is no adapter and skipping was asked for.
+fn ctx() -> Option<&'static GpuContext> {
+    static CTX: OnceLock<Result<GpuContext, String>> = OnceLock::new();
+    let ctx = CTX.get_or_init(|| {
+        let ctx = pollster::block_on(GpuContext::native()).map_err(|e| e.to_string());
+        if let Ok(c) = &ctx {
+            eprintln!("GPU adapter: {:?}", c.adapter);
+        }
+        ctx
+    });
+    match ctx {
+        Ok(c) => Some(c),
+        Err(e) if std::env::var("LCNET_SKIP_GPU_TESTS").is_ok_and(|v| v == "1") => {
+            eprintln!("LCNET_SKIP_GPU_TESTS=1: skipping ({e})");
+            None
+        }
+        Err(e) => panic!(
+            "{e}. The GPU tests need a Vulkan adapter; without a GPU install Mesa lavapipe \
+             (mesa-vulkan-drivers) and set VK_ICD_FILENAMES=/usr/share/vulkan/icd.d/lvp_icd.x86_64.json, \
+             or set LCNET_SKIP_GPU_TESTS=1 to skip these tests"
+        ),
+    }
+}
+
+fn t(data: &[f32], shape: &[usize]) -> Tensor {
+    Tensor::from_vec(data.to_vec(), shape, &Device::Cpu).unwrap()
+}
+
+fn flat(x: &Tensor) -> Vec<f32> {
+    x.flatten_all().unwrap().to_vec1::<f32>().unwrap()
+}
+
+/// `|a - b| <= tol * (1 + |b|)` everywhere: absolute near zero, relative for large values.
+fn assert_close(what: &str, got: &[f32], want: &[f32], tol: f32) {
+    assert_eq!(got.len(), want.len(), "{what}: lengths");
+    for (i, (g, w)) in got.iter().zip(want).enumerate() {
+        assert!(
+            (g - w).abs() <= tol * (1.0 + w.abs()),
+            "{what}: element {i} is {g}, the reference {w} (tolerance {tol})"
+        );
+    }
+}
+
+/// Kernel tolerance: f32 sums in a different order than candle's.
+const KERNEL_TOL: f32 = 1e-4;
+
+#[test]
+fn conv3x3_matches_reference() {
+    let Some(ctx) = ctx() else { return };
+    let mut rng = Rng::new(1);
+    let none = selection(0, true, 1.0, &[], &[]);
+    // Dense: the stem and the static path.
+    for (c_in, c_out, size, stride, relu) in
+        [(3, 8, 8, 1, true), (6, 7, 9, 2, false), (5, 4, 8, 2, true)]
+    {
+        let x = rng.vec(c_in * size * size, -1.0, 1.0);
+        let w = rng.vec(c_out * c_in * 9, -0.5, 0.5);
+        let b = rng.vec(c_out, -0.5, 0.5);
+        let p = ConvParams::new(c_in, c_out, size, stride, if relu { RELU } else { 0 });
+        let got = pollster::block_on(conv3x3::run(ctx, &x, &w, &b, &none, p)).unwrap();
+        let mut want = t(&x, &[1, c_in, size, size])
+            .conv2d(&t(&w, &[c_out, c_in, 3, 3]), 1, stride, 1, 1)
+            .unwrap()
+            .broadcast_add(&t(&b, &[1, c_out, 1, 1]))
+            .unwrap();
+        if relu {
+            want = want.relu().unwrap();
+        }
+        assert_close("dense conv3x3", &got, &flat(&want), KERNEL_TOL);
+    }
+    // OUT_LIST (conv1): only the kept output channels, written compactly.
+    let (c_in, planes, size) = (6, 7, 8);
+    let kept = [0usize, 2, 5];
+    for stride in [1, 2] {
+        let x = rng.vec(c_in * size * size, -1.0, 1.0);
+        let w = rng.vec(planes * c_in * 9, -0.5, 0.5);
+        let b = rng.vec(planes, -0.5, 0.5);
+        let sel = selection(planes, true, 0.7, &kept, &[1.0; 3]);
+        let p = ConvParams::new(c_in, planes, size, stride, RELU | OUT_LIST);
+        let got = pollster::block_on(conv3x3::run(ctx, &x, &w, &b, &sel, p)).unwrap();
+        let idx = Tensor::new(&[0u32, 2, 5], &Device::Cpu).unwrap();
+        let wk = t(&w, &[planes, c_in, 3, 3]).index_select(&idx, 0).unwrap();
+        let bk = t(&b, &[planes]).index_select(&idx, 0).unwrap();
+        let want = t(&x, &[1, c_in, size, size])
+            .conv2d(&wk, 1, stride, 1, 1)
+            .unwrap()
+            .broadcast_add(&bk.reshape((1, 3, 1, 1)).unwrap())
+            .unwrap()
+            .relu()
+            .unwrap();
+        assert_close("conv3x3 over kept outputs", &got, &flat(&want), KERNEL_TOL);
+    }
+    // IN_LIST (conv2): compact kept inputs scaled by C-gate * L-gate, bias scaled by the L-gate;
+    // also with no kept channel (only the scaled bias remains).
+    for kept in [vec![1usize, 4, 6], vec![]] {
+        let k = kept.len();
+        let g = 0.7f32;
+        let h = rng.vec(k * size * size, 0.0, 1.0);
+        let w = rng.vec(planes * planes * 9, -0.5, 0.5);
+        let b = rng.vec(planes, -0.5, 0.5);
+        let scales: Vec<f32> = (0..k).map(|_| rng.uniform(0.1, 1.0) * g).collect();
+        let sel = selection(planes, true, g, &kept, &scales);
+        let p = ConvParams::new(planes, planes, size, 1, IN_LIST);
+        let got = pollster::block_on(conv3x3::run(ctx, &h, &w, &b, &sel, p)).unwrap();
+        let bias = (t(&b, &[1, planes, 1, 1]) * f64::from(g)).unwrap();
+        let want = if k == 0 {
+            bias.broadcast_as((1, planes, size, size))
+                .unwrap()
+                .contiguous()
+                .unwrap()
+        } else {
+            let idx: Vec<u32> = kept.iter().map(|&i| i as u32).collect();
+            let idx = Tensor::new(idx.as_slice(), &Device::Cpu).unwrap();
+            let wk = t(&w, &[planes, planes, 3, 3])
+                .index_select(&idx, 1)
+                .unwrap()
+                .broadcast_mul(&t(&scales, &[1, k, 1, 1]))
+                .unwrap();
+            t(&h, &[1, k, size, size])
+                .conv2d(&wk, 1, 1, 1, 1)
+                .unwrap()
+                .broadcast_add(&bias)
+                .unwrap()
+        };
+        assert_close("conv3x3 over kept inputs", &got, &flat(&want), KERNEL_TOL);
+    }
+}
+
+#[test]
+fn conv1x1_matches_reference() {
+    let Some(ctx) = ctx() else { return };
+    let mut rng = Rng::new(2);
+    for (c_in, c_out, size, stride) in [(6, 9, 8, 2), (4, 8, 9, 2), (5, 3, 4, 1)] {
+        let x = rng.vec(c_in * size * size, -1.0, 1.0);
+        let w = rng.vec(c_out * c_in, -0.5, 0.5);
+        let b = rng.vec(c_out, -0.5, 0.5);
+        let p = ConvParams::new(c_in, c_out, size, stride, 0);
+        let got = pollster::block_on(conv1x1::run(ctx, &x, &w, &b, p)).unwrap();
+        let want = t(&x, &[1, c_in, size, size])
+            .conv2d(&t(&w, &[c_out, c_in, 1, 1]), 0, stride, 1, 1)
+            .unwrap()
+            .broadcast_add(&t(&b, &[1, c_out, 1, 1]))
+            .unwrap();
+        assert_close("conv1x1", &got, &flat(&want), KERNEL_TOL);
+    }
+}
+
+#[test]
+fn residual_matches_reference() {
+    let Some(ctx) = ctx() else { return };
+    let mut rng = Rng::new(3);
+    let sc = rng.vec(300, -1.0, 1.0);
+    let br = rng.vec(300, -1.0, 1.0);
+    for ran in [true, false] {
+        let got = pollster::block_on(residual::run(ctx, &sc, &br, ran)).unwrap();
+        let want = if ran {
+            (t(&sc, &[300]) + t(&br, &[300])).unwrap().relu().unwrap()
+        } else {
+            t(&sc, &[300]).relu().unwrap()
+        };
+        assert_close("residual", &got, &flat(&want), KERNEL_TOL);
+    }
+}
+
+#[test]
+fn pool_matches_reference() {
+    let Some(ctx) = ctx() else { return };
+    let mut rng = Rng::new(4);
+    for (c, size) in [(16, 32), (70, 8), (3, 5)] {
+        let x = rng.vec(c * size * size, -1.0, 2.0);
+        let got = pollster::block_on(pool::run(ctx, &x, c)).unwrap();
+        let want = t(&x, &[1, c, size, size]).mean((2, 3)).unwrap();
+        assert_close("pool", &got, &flat(&want), KERNEL_TOL);
+    }
+}
+
+#[test]
+fn linear_matches_reference() {
+    let Some(ctx) = ctx() else { return };
+    let mut rng = Rng::new(5);
+    for (n_in, n_out) in [(64, 10), (100, 70)] {
+        let x = rng.vec(n_in, -1.0, 1.0);
+        let w = rng.vec(n_out * n_in, -0.3, 0.3);
+        let b = rng.vec(n_out, -0.3, 0.3);
+        let got = pollster::block_on(linear::run(ctx, &x, &w, &b)).unwrap();
+        let l = candle_nn::Linear::new(t(&w, &[n_out, n_in]), Some(t(&b, &[n_out])));
+        let want = l.forward(&t(&x, &[1, n_in])).unwrap();
+        assert_close("linear", &got, &flat(&want), KERNEL_TOL);
+    }
+}
+
+#[test]
+fn gate_matches_reference() {
+    let Some(ctx) = ctx() else { return };
+    let mut rng = Rng::new(6);
+    // Output biases around zero so that both clamps (0 and 1) are exercised.
+    for (c_in, hidden, out) in [(16, 16, 1), (32, 16, 32), (64, 100, 70)] {
+        let w1 = rng.vec(hidden * c_in, -0.5, 0.5);
+        let b1 = rng.vec(hidden, -0.2, 0.2);
+        let w2 = rng.vec(out * hidden, -0.8, 0.8);
+        let b2 = rng.vec(out, -0.5, 1.2);
+        let pooled = rng.vec(c_in, 0.0, 2.0);
+        let got = pollster::block_on(gate::run(
+            ctx,
+            &pooled,
+            gate::GateWeights {
+                w1: &w1,
+                b1: &b1,
+                w2: &w2,
+                b2: &b2,
+            },
+        ))
+        .unwrap();
+        let tensors = [
+            ("fc1.weight", t(&w1, &[hidden, c_in])),
+            ("fc1.bias", t(&b1, &[hidden])),
+            ("fc2.weight", t(&w2, &[out, hidden])),
+            ("fc2.bias", t(&b2, &[out])),
+        ]
+        .into_iter()
+        .map(|(n, v)| (n.to_string(), v))
+        .collect();
+        let vb = VarBuilder::from_tensors(tensors, candle_core::DType::F32, &Device::Cpu);
+        let g = Gate::new(c_in, hidden, out, vb).unwrap();
+        let want = flat(&g.forward(&t(&pooled, &[1, c_in])).unwrap());
+        assert!(want.iter().any(|&v| v == 0.0 || v == 1.0) || out == 1);
+        assert_close("gate", &got, &want, KERNEL_TOL);
+    }
+}
+
+#[test]
+fn decide_matches_reference() {
+    let Some(ctx) = ctx() else { return };
+    let planes = 8;
+    let c = [0.0f32, 0.9, 0.35, 0.41, 1.0, 0.2, 0.5, 0.4];
+    let th = Thresholds {
+        tau_l: 0.3,
+        tau_c: 0.4,
+    };
+    let groups = 5;
+    // The CPU rule (`Block::decide`): a gate <= tau is skipped.
+    for (g, c_gates) in [
+        (0.8f32, c.to_vec()),
+        (0.3, c.to_vec()),
+        (0.8, vec![0.1; planes]),
+    ] {
+        let d = pollster::block_on(decide::run(ctx, th, g, &c_gates, groups)).unwrap();
+        let ran = g > th.tau_l;
+        let kept: Vec<usize> = if ran {
+            (0..planes).filter(|&i| c_gates[i] > th.tau_c).collect()
+        } else {
+            vec![]
+        };
+        let k = kept.len() as u32;
+        assert_eq!(d.decision.ran, ran);
+        assert_eq!(d.decision.l_gate, Some(g));
+        assert_eq!(d.decision.kept, kept);
+        assert_eq!(d.decision.c_gates, ran.then(|| c_gates.clone()));
+        let on = u32::from(ran);
+        // Skipped: no C-Net, no conv1, no conv2. Running: conv1 over k rows, conv2 over all.
+        assert_eq!(d.gate_args, [on; 3]);
+        let conv1 = if ran { [groups, k, 1] } else { [0, 0, 0] };
+        assert_eq!(d.conv_args[..3], conv1);
+        assert_eq!(d.conv_args[3..], [groups * on, planes as u32 * on, on]);
+        let scales: Vec<f32> = kept.iter().map(|&i| c_gates[i] * g).collect();
+        assert_eq!(d.sel, selection(planes, ran, g, &kept, &scales));
+    }
+}
+
+/// GPU and CPU decisions agree exactly; gates within 1e-5; logits within 1e-3.
+fn assert_same(what: &str, gpu: &Trace, cpu: &Trace) {
+    assert_eq!(gpu.blocks.len(), cpu.blocks.len());
+    for (x, y) in gpu.blocks.iter().zip(&cpu.blocks) {
+        assert_eq!(x.ran, y.ran, "{what}: block {} ran", x.index);
+        assert_eq!(x.kept, y.kept, "{what}: block {} kept channels", x.index);
+        assert_eq!(x.macs, y.macs, "{what}: block {} MACs", x.index);
+        match (x.l_gate, y.l_gate) {
+            (Some(a), Some(b)) => assert!((a - b).abs() < 1e-5, "{what}: L-gate {a} vs {b}"),
+            (None, None) => {}
+            _ => panic!("{what}: block {}: L-gate in one trace only", x.index),
+        }
+        match (&x.c_gates, &y.c_gates) {
+            (Some(a), Some(b)) => assert!(max_abs_diff(a, b) < 1e-5, "{what}: C-gates"),
+            (None, None) => {}
+            _ => panic!("{what}: block {}: C-gates in one trace only", x.index),
+        }
+    }
+    let diff = max_abs_diff(&gpu.logits, &cpu.logits);
+    assert!(diff < 1e-3, "{what}: logits differ by {diff}");
+    assert_eq!(
+        gpu.prediction.class, cpu.prediction.class,
+        "{what}: prediction"
+    );
+    assert_eq!(gpu.macs, cpu.macs);
+}
+
+fn cpu(net: &LcNet, rgb: &[u8], exec: Exec, th: Thresholds) -> Trace {
+    let x = preprocess::to_tensor(rgb, 1, net.config(), net.device()).unwrap();
+    net.forward(&x, exec, th).unwrap().1.remove(0)
+}
+
+#[test]
+fn network_matches_cpu_on_random_models() {
+    let Some(ctx) = ctx() else { return };
+    let cfg = tiny_config(true);
+    let per = cfg.image_size * cfg.image_size * 3;
+    let (mut skipped, mut ran, mut dropped) = (0, 0, 0);
+    for seed in 0..4 {
+        let net = random_model(&cfg, seed);
+        let gpu = GpuModel::new(ctx, &net).unwrap();
+        let rgb = random_rgb(&cfg, 3, seed);
+        for th in [
+            Thresholds {
+                tau_l: 0.0,
+                tau_c: 0.0,
+            },
+            Thresholds {
+                tau_l: 0.3,
+                tau_c: 0.4,
+            },
+        ] {
+            for img in rgb.chunks(per) {
+                let g = pollster::block_on(gpu.classify(img, th)).unwrap();
+                let c = cpu(&net, img, Exec::Dynamic, th);
+                assert_same(&format!("seed {seed} {th:?}"), &g, &c);
+                for b in &g.blocks {
+                    if b.ran {
+                        ran += 1;
+                        dropped += b.planes - b.kept.len();
+                    } else {
+                        skipped += 1;
+                    }
+                }
+            }
+        }
+        // The static path is the plain ResNet.
+        let th = Thresholds::from_config(&cfg);
+        let g = pollster::block_on(gpu.classify_static(&rgb[..per], th)).unwrap();
+        assert_same("static", &g, &cpu(&net, &rgb[..per], Exec::Static, th));
+        // Every gate <= 1: nothing runs.
+        let all = Thresholds {
+            tau_l: 1.0,
+            tau_c: 1.0,
+        };
+        let g = pollster::block_on(gpu.classify(&rgb[..per], all)).unwrap();
+        assert_eq!(g.blocks_run, 0);
+        assert_same("tau 1", &g, &cpu(&net, &rgb[..per], Exec::Dynamic, all));
+    }
+    // The comparison means something only if both kinds of skipping happened.
+    assert!(
+        skipped > 0 && ran > 0 && dropped > 0,
+        "{skipped} {ran} {dropped}"
+    );
+}
+
+#[test]
+fn network_with_every_channel_skipped_keeps_the_bias() {
+    let Some(ctx) = ctx() else { return };
+    let cfg = tiny_config(true);
+    let mut tensors = random_tensors(&cfg, 3);
+    let dev = Device::Cpu;
+    // Close every C-gate of stage2.1 while its L-gate stays open.
+    tensors.insert(
+        "stage2.1.cnet.fc2.bias".into(),
+        Tensor::full(-50f32, 16, &dev).unwrap(),
+    );
+    tensors.insert(
+        "stage2.1.lnet.fc2.bias".into(),
+        Tensor::full(5f32, 1, &dev).unwrap(),
+    );
+    let vb = VarBuilder::from_tensors(tensors, candle_core::DType::F32, &dev);
+    let net = LcNet::new(&cfg, vb).unwrap();
+    let gpu = GpuModel::new(ctx, &net).unwrap();
+    let th = Thresholds {
+        tau_l: 0.0,
+        tau_c: 0.0,
+    };
+    let rgb = random_rgb(&cfg, 1, 3);
+    let g = pollster::block_on(gpu.classify(&rgb, th)).unwrap();
+    assert!(g.blocks[3].ran && g.blocks[3].kept.is_empty());
+    assert_same("empty block", &g, &cpu(&net, &rgb, Exec::Dynamic, th));
+}
+
+#[test]
+fn network_without_gates_matches_cpu() {
+    let Some(ctx) = ctx() else { return };
+    let cfg = tiny_config(false);
+    let net = random_model(&cfg, 2);
+    let gpu = GpuModel::new(ctx, &net).unwrap();
+    let th = Thresholds::from_config(&cfg);
+    let rgb = random_rgb(&cfg, 1, 2);
+    let g = pollster::block_on(gpu.classify(&rgb, th)).unwrap();
+    assert_same("no gates", &g, &cpu(&net, &rgb, Exec::Dynamic, th));
+    assert_eq!(g.macs, g.static_macs);
+}
+
+#[test]
+fn committed_smoke_model_matches_cpu_on_fixture_images() {
+    let Some(ctx) = ctx() else { return };
+    let path = repo_root().join("weights/smoke/lcnet-resnet8.safetensors");
+    let card = ModelCard::from_json(&std::fs::read_to_string(path.with_extension("json")).unwrap())
+        .unwrap();
+    let cfg = &card.config;
+    let net = LcNet::load(&path, cfg, &Device::Cpu).unwrap();
+    let gpu = GpuModel::new(ctx, &net).unwrap();
+    let bin = repo_root().join("crate/tests/fixtures/cifar10-test-200.bin");
+    let samples = dataset::load_test(&bin, cfg, 0).unwrap();
+    assert_eq!(samples.len(), 200);
+    let th = Thresholds::from_config(cfg);
+    let (mut gpu_s, mut cpu_s, mut skipped) = (0.0, 0.0, 0);
+    for s in &samples {
+        let t0 = Instant::now();
+        let g = pollster::block_on(gpu.classify(&s.rgb, th)).unwrap();
+        gpu_s += t0.elapsed().as_secs_f64();
+        let t0 = Instant::now();
+        let c = cpu(&net, &s.rgb, Exec::Dynamic, th);
+        cpu_s += t0.elapsed().as_secs_f64();
+        assert_same(&s.name, &g, &c);
+        skipped += g.blocks.iter().filter(|b| !b.ran).count();
+        skipped += g
+            .blocks
+            .iter()
+            .map(|b| b.planes - b.kept.len())
+            .sum::<usize>();
+    }
+    let n = samples.len() as f64;
+    eprintln!(
+        "resnet8 smoke, 200 images: GPU {:.2} ms/image, CPU {:.2} ms/image (debug-profile test build); \
+         {skipped} skipped blocks + channels",
+        1e3 * gpu_s / n,
+        1e3 * cpu_s / n
+    );
+}
+
+/// Timings on the smoke model (not a correctness test):
+/// `cargo test -p lcnet --release --test gpu -- --ignored --nocapture timings`.
+#[test]
+#[ignore]
+fn timings_on_the_smoke_model() {
+    let Some(ctx) = ctx() else { return };
+    let path = repo_root().join("weights/smoke/lcnet-resnet8.safetensors");
+    let card = ModelCard::from_json(&std::fs::read_to_string(path.with_extension("json")).unwrap())
+        .unwrap();
+    let net = LcNet::load(&path, &card.config, &Device::Cpu).unwrap();
+    let gpu = GpuModel::new(ctx, &net).unwrap();
+    let bin = repo_root().join("crate/tests/fixtures/cifar10-test-200.bin");
+    let samples = dataset::load_test(&bin, &card.config, 50).unwrap();
+    let th = Thresholds::from_config(&card.config);
+    let skip_all = Thresholds {
+        tau_l: 1.0,
+        tau_c: 1.0,
+    };
+    let time = |label: &str, f: &dyn Fn(&[u8]) -> Trace| {
+        for s in samples.iter().take(5) {
+            f(&s.rgb);
+        }
+        let t0 = Instant::now();
+        let mut macs = 0;
+        for s in &samples {
+            macs += f(&s.rgb).macs;
+        }
+        let n = samples.len() as f64;
+        eprintln!(
+            "{label:>28}: {:7.2} ms/image, {:.2} MMACs/image",
+            1e3 * t0.elapsed().as_secs_f64() / n,
+            macs as f64 / n / 1e6
+        );
+    };
+    time("GPU dynamic", &|rgb| {
+        pollster::block_on(gpu.classify(rgb, th)).unwrap()
+    });
+    time("GPU static", &|rgb| {
+        pollster::block_on(gpu.classify_static(rgb, th)).unwrap()
+    });
+    time("GPU dynamic, all skipped", &|rgb| {
+        pollster::block_on(gpu.classify(rgb, skip_all)).unwrap()
+    });
+    time("CPU dynamic", &|rgb| cpu(&net, rgb, Exec::Dynamic, th));
+    time("CPU static", &|rgb| cpu(&net, rgb, Exec::Static, th));
+
+    // A wide random ResNet-8 (64 channels everywhere), where convolutions dominate: GPU time
+    // follows the MACs the gates let through, i.e. skipped work is really not dispatched.
+    let mut cfg = lcnet::Config::cifar10(8, true);
+    cfg.widths = vec![64, 64, 64];
+    let net = random_model(&cfg, 1);
+    let gpu = GpuModel::new(ctx, &net).unwrap();
+    let rgb = random_rgb(&cfg, 1, 1);
+    for tau in [1.0, 0.5, 0.0] {
+        let th = Thresholds {
+            tau_l: tau,
+            tau_c: tau,
+        };
+        time(&format!("wide, GPU dynamic tau {tau}"), &|_| {
+            pollster::block_on(gpu.classify(&rgb, th)).unwrap()
+        });
+    }
+    time("wide, GPU static", &|_| {
+        pollster::block_on(gpu.classify_static(&rgb, th)).unwrap()
+    });
+}
