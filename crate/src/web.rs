@@ -5,6 +5,7 @@ use candle_core::Device;
 use serde::Serialize;
 use wasm_bindgen::prelude::*;
 
+use crate::gpu::{GpuContext, GpuModel};
 use crate::{preprocess, Exec, LcNet, ModelCard, Thresholds};
 
 fn to_js<T: Serialize>(v: &T) -> Result<JsValue, JsError> {
@@ -81,5 +82,72 @@ impl Model {
         let x = preprocess::to_tensor(rgb, 1, self.net.config(), self.net.device()).map_err(err)?;
         let (_, traces) = self.net.forward(&x, exec, th).map_err(err)?;
         to_js(&traces[0])
+    }
+}
+
+/// Whether this JS global (window or worker) has `navigator.gpu`.
+fn has_webgpu() -> bool {
+    let global = js_sys::global();
+    js_sys::Reflect::get(&global, &"navigator".into())
+        .and_then(|n| js_sys::Reflect::get(&n, &"gpu".into()))
+        .is_ok_and(|g| !g.is_undefined() && !g.is_null())
+}
+
+/// A loaded LC-Net on the browser's WebGPU (`crate::gpu`): gates, decisions and the kept
+/// convolutions run on the GPU, one readback per image.
+#[wasm_bindgen(js_name = GpuModel)]
+pub struct WebGpuModel {
+    gpu: GpuModel,
+}
+
+#[wasm_bindgen(js_class = GpuModel)]
+impl WebGpuModel {
+    /// Requests a WebGPU adapter and device and uploads the weights; rejects with a clear
+    /// `Error` when the browser has no WebGPU or no adapter.
+    pub async fn create(weights: Vec<u8>, card_json: String) -> Result<WebGpuModel, JsError> {
+        if !has_webgpu() {
+            return Err(JsError::new(
+                "this browser has no WebGPU (navigator.gpu is missing)",
+            ));
+        }
+        let card = ModelCard::from_json(&card_json).map_err(err)?;
+        let net =
+            LcNet::from_safetensors_bytes(&weights, &card.config, &Device::Cpu).map_err(err)?;
+        let instance = wgpu::Instance::new(wgpu::InstanceDescriptor {
+            backends: wgpu::Backends::BROWSER_WEBGPU,
+            ..wgpu::InstanceDescriptor::new_without_display_handle()
+        });
+        let ctx = GpuContext::request(&instance).await.map_err(err)?;
+        let gpu = GpuModel::new(&ctx, &net).map_err(err)?;
+        Ok(WebGpuModel { gpu })
+    }
+
+    /// As `Model.classify`, on the GPU; resolves with the same trace shape.
+    pub async fn classify(&self, rgb: Vec<u8>, tau_l: f32, tau_c: f32) -> Result<JsValue, JsError> {
+        let trace = self
+            .gpu
+            .classify(&rgb, Thresholds { tau_l, tau_c })
+            .await
+            .map_err(err)?;
+        to_js(&trace)
+    }
+
+    /// As `Model.classifyStatic`, on the GPU.
+    #[wasm_bindgen(js_name = classifyStatic)]
+    pub async fn classify_static(&self, rgb: Vec<u8>) -> Result<JsValue, JsError> {
+        let th = Thresholds::from_config(self.gpu.net().config());
+        let trace = self.gpu.classify_static(&rgb, th).await.map_err(err)?;
+        to_js(&trace)
+    }
+
+    /// Null while the device is usable, else why it is not (lost, or a GPU error).
+    pub fn failure(&self) -> Option<String> {
+        self.gpu.context().check().err().map(|e| e.to_string())
+    }
+
+    /// Destroys the device, as a lost GPU would be (used by the tests of the CPU fallback).
+    #[wasm_bindgen(js_name = loseDevice)]
+    pub fn lose_device(&self) {
+        self.gpu.context().device.destroy();
     }
 }

@@ -13,6 +13,10 @@ for (const [k, v] of cssVariables()) document.documentElement.style.setProperty(
 const state = {
   card: null,
   simd: false,
+  /** 'webgpu' or 'cpu': the backend the worker runs now. */
+  backend: 'cpu',
+  /** {available, adapter, note} from the worker. */
+  webgpu: { available: false, adapter: null, note: null },
   tauL: 0,
   tauC: 0,
   /** The image on screen: {name, url, truth, kind, prepared}; kept when a new upload fails. */
@@ -62,6 +66,10 @@ worker.onmessage = (ev) => {
     else bar.value = p.fraction;
   } else if (m.status === 'ready') {
     onReady(m);
+  } else if (m.status === 'backend') {
+    // The GPU failed between requests: show the CPU and run the image on it.
+    setBackend(m.backend, m.webgpu);
+    if (m.rerun) rerun();
   } else if (m.fatal) {
     fatal(`The model could not be loaded: ${m.error}.`);
   }
@@ -110,12 +118,57 @@ function onReady(m) {
   const line = $('model-line');
   line.textContent = V.modelSummary(m.card);
   line.hidden = false;
-  $('stat-backend').textContent = V.backendText(m.simd);
+  setBackend(m.backend, m.webgpu);
   setupThresholds(m.card.config);
   setStatus(`Model ready${m.cached ? ' (weights from this browser’s cache)' : ''}. Choose, drop or paste an image.`);
   document.body.dataset.weights = m.cached ? 'cache' : 'network';
   document.body.dataset.state = 'ready';
   loadGallery();
+}
+
+// ---- backend --------------------------------------------------------------------------------
+
+/**
+ * Shows which backend runs, the note about WebGPU, and the toggle's state.
+ * @param {'webgpu'|'cpu'} backend
+ * @param {{available: boolean, adapter: string|null, note: string|null}} webgpu
+ */
+function setBackend(backend, webgpu) {
+  state.backend = backend;
+  state.webgpu = webgpu;
+  $('stat-backend').textContent = V.backendText(backend, { simd: state.simd, adapter: webgpu.adapter });
+  document.body.dataset.backend = backend;
+  const note = $('backend-note');
+  note.textContent = webgpu.note || '';
+  note.hidden = !webgpu.note;
+  for (const r of document.querySelectorAll('input[name="backend"]')) r.checked = r.value === backend;
+  $('backend-toggle').disabled = false;
+  $('backend-webgpu-label').textContent = webgpu.adapter ? `WebGPU (${webgpu.adapter})` : 'WebGPU';
+}
+
+/**
+ * Switches the worker to `name` and runs the shown image there, so both can be compared.
+ * @param {'webgpu'|'cpu'} name
+ */
+async function switchBackend(name) {
+  const fs = $('backend-toggle');
+  fs.disabled = true;
+  try {
+    const r = await request({ cmd: 'backend', name });
+    setBackend(r.backend, r.webgpu);
+    await rerun();
+  } catch (e) {
+    showError(`Could not switch to ${name === 'webgpu' ? 'WebGPU' : 'the CPU'}: ${e.message}`);
+    setBackend(state.backend, state.webgpu);
+  } finally {
+    fs.disabled = false;
+  }
+}
+
+for (const r of document.querySelectorAll('input[name="backend"]')) {
+  r.addEventListener('change', () => {
+    if (r.checked && r.value !== state.backend) switchBackend(r.value);
+  });
 }
 
 // ---- classification -------------------------------------------------------------------------
@@ -228,6 +281,10 @@ function drawInput(canvas, prepared) {
 
 function showOutput(output) {
   const view = V.buildView(output.trace);
+  // The worker may have fallen back to the CPU while answering.
+  if (output.backend && (output.backend !== state.backend || output.webgpu?.note !== state.webgpu.note)) {
+    setBackend(output.backend, output.webgpu || state.webgpu);
+  }
   state.output = output;
   state.view = view;
   $('pred-label').textContent = view.prediction.label;
@@ -441,7 +498,7 @@ async function runBench(runs = 30) {
   try {
     const rgb = Uint8Array.from(state.shown.prepared.rgb);
     const r = await request({ cmd: 'bench', rgb, runs, tauL: state.tauL, tauC: state.tauC }, [rgb.buffer]);
-    $('bench-result').textContent = V.benchText(r);
+    $('bench-result').textContent = V.benchText(r, V.backendText(r.backend, { simd: state.simd, adapter: r.adapter }));
     return r;
   } catch (e) {
     $('bench-result').textContent = `The benchmark failed: ${e.message}`;
@@ -537,6 +594,13 @@ window.lcnetDebug = {
     showThresholds();
   },
   bench: (runs) => runBench(runs),
+  /** Switches the backend as the toggle does and re-runs the shown image. */
+  setBackend: (name) => switchBackend(name),
+  /** Destroys the GPU device, as a lost GPU would be. */
+  loseGpu: () => request({ cmd: 'lose-gpu' }),
+  get backend() {
+    return state.backend;
+  },
   get output() {
     return state.output;
   },

@@ -141,11 +141,13 @@ export function loadingProgress(loaded, total) {
 }
 
 /**
- * Where the network runs, for the results panel.
- * @param {boolean} simd whether the wasm was built with simd128
- * @returns {string} e.g. "CPU (WebAssembly, SIMD on)"
+ * The backend line of the results.
+ * @param {'webgpu'|'cpu'} backend
+ * @param {{simd?: boolean, adapter?: string|null}} [o] WebAssembly SIMD; the GPU adapter's name
+ * @returns {string} e.g. "WebGPU (google swiftshader)" or "CPU (WebAssembly, SIMD on)"
  */
-export function backendText(simd) {
+export function backendText(backend, { simd = false, adapter = null } = {}) {
+  if (backend === 'webgpu') return `WebGPU (${adapter || 'unknown adapter'})`;
   return `CPU (WebAssembly, SIMD ${simd ? 'on' : 'off'})`;
 }
 

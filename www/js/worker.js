@@ -1,18 +1,32 @@
 // The model's thread: loads the wasm build of the `lcnet` crate and the weights, then answers
 // classification and benchmark requests, so the page never blocks on inference.
 //
+// Two backends run the same network: `webgpu` (the crate's wgpu executor on the browser's
+// WebGPU) and `cpu` (candle in WebAssembly). WebGPU is used when the browser gives an adapter;
+// the CPU model is always loaded, because it decodes uploads and is the fallback: when the GPU
+// device is lost or reports an error, the worker switches to the CPU for good (until the page
+// asks for WebGPU again) and answers the request that failed on the CPU instead.
+//
 // Protocol (candle's and Burn's web workers use the same shape):
 //   worker -> page  {status: 'loading', loaded, total}        while the weights download
-//                   {status: 'ready', card, simd, cached, wasm_memory_bytes}
-//                   {id, status: 'complete', output}           answer to a request
+//                   {status: 'ready', card, simd, cached, wasm_memory_bytes, backend, webgpu}
+//                     `webgpu`: {available, adapter, note}; `note` says why it is not used
+//                   {status: 'backend', backend, webgpu, rerun} the GPU failed between requests;
+//                     now on the CPU; `rerun`: the page should run its current image again
+//                   {id, status: 'complete', backend, output}  answer to a request; `output`
+//                     carries `backend` too
 //                   {id, error: message}                       a request failed; the worker lives on
 //                   {error: message, fatal: true}              loading failed
 //   page -> worker  {id, cmd: 'classify', bytes | rgb, tauL, tauC}
 //                     `bytes`: an uploaded file, decoded and reduced here (`prepare`);
 //                     `rgb`: an already prepared image, e.g. to re-run it at new thresholds.
-//                   {id, cmd: 'bench', rgb, runs, tauL, tauC}  static vs dynamic, median ms
+//                   {id, cmd: 'bench', rgb, runs, tauL, tauC}  static vs dynamic, median ms, on
+//                     the current backend
+//                   {id, cmd: 'backend', name: 'webgpu' | 'cpu'} switch; answers {backend, webgpu}
+//                   {id, cmd: 'lose-gpu'}                      destroys the GPU device (tests)
+// Requests are answered one at a time, in order.
 
-import init, { Model, simdEnabled } from '../pkg/lcnet.js';
+import init, { Model, GpuModel, simdEnabled } from '../pkg/lcnet.js';
 import { median } from './view.js';
 
 const WEIGHTS_URL = new URL('../weights/model.safetensors', import.meta.url);
@@ -21,9 +35,19 @@ const CACHE_NAME = 'lcnet-weights';
 // Warm-up runs before a benchmark measures: early runs are several times slower.
 const BENCH_WARMUP = 20;
 
+const NO_WEBGPU = 'WebGPU not available: running on the CPU (WebAssembly)';
+
 let wasm = null;
-let model = null;
+let model = null; // the CPU model
 let card = null;
+let cardText = null;
+let weights = null; // kept to build the GPU model again after a lost device
+/** The GPU model, when WebGPU works. */
+let gpu = null;
+/** {available, adapter, note}: what the page shows about WebGPU. */
+let webgpu = { available: false, adapter: null, note: NO_WEBGPU };
+/** 'webgpu' or 'cpu'. */
+let backend = 'cpu';
 
 function memoryBytes() {
   return wasm ? wasm.memory.buffer.byteLength : 0;
@@ -124,12 +148,85 @@ async function load() {
   }
   const [exports, { bytes, cached }] = await Promise.all([wasmReady, loadWeights(sha)]);
   wasm = exports;
+  weights = bytes;
   model = new Model(bytes, cardText);
   card = model.card();
   // One warm-up pass (grey image) so the first real request does not pay for lazy set-up.
+  model.classify(grey(), card.config.tau_l, card.config.tau_c);
+  backend = (await startGpu()) ? 'webgpu' : 'cpu';
+  postMessage({
+    status: 'ready', card, simd: simdEnabled(), cached, wasm_memory_bytes: memoryBytes(), backend, webgpu,
+  });
+}
+
+function grey() {
   const s = card.config.image_size;
-  model.classify(new Uint8Array(s * s * 3).fill(128), card.config.tau_l, card.config.tau_c);
-  postMessage({ status: 'ready', card, simd: simdEnabled(), cached, wasm_memory_bytes: memoryBytes() });
+  return new Uint8Array(s * s * 3).fill(128);
+}
+
+// The adapter's name as the browser reports it (wgpu's adapter info is empty on the web).
+function adapterName(info) {
+  if (!info) return 'unknown adapter';
+  return info.description || [info.vendor, info.architecture].filter(Boolean).join(' ') || 'unknown adapter';
+}
+
+// Builds the GPU model when the browser gives a WebGPU adapter; returns whether it did. A
+// failure is no error of the page: `webgpu.note` says why, and the CPU runs.
+async function startGpu() {
+  try {
+    const g = self.navigator && self.navigator.gpu;
+    if (!g) throw new Error('this browser has no WebGPU');
+    const adapter = await g.requestAdapter();
+    if (!adapter) throw new Error('the browser offers no WebGPU adapter');
+    const name = adapterName(adapter.info);
+    const m = await GpuModel.create(weights, cardText);
+    // Warm-up, and proof that the device runs the network.
+    await m.classify(grey(), card.config.tau_l, card.config.tau_c);
+    const failed = m.failure();
+    if (failed) throw new Error(failed);
+    gpu = m;
+    webgpu = { available: true, adapter: name, note: null };
+    return true;
+  } catch (e) {
+    gpu = null;
+    webgpu = { available: false, adapter: null, note: `${NO_WEBGPU}: ${message(e)}` };
+    return false;
+  }
+}
+
+// The GPU failed: drop it and continue on the CPU.
+function gpuFailed(e) {
+  if (gpu) gpu.free();
+  gpu = null;
+  backend = 'cpu';
+  webgpu = { available: false, adapter: null, note: `WebGPU failed, running on the CPU (WebAssembly): ${message(e)}` };
+}
+
+// A device can be lost between requests; the page then re-runs its image on the CPU.
+setInterval(() => {
+  if (backend !== 'webgpu' || !gpu || busy) return;
+  const failed = gpu.failure();
+  if (failed) {
+    gpuFailed(failed);
+    postMessage({ status: 'backend', backend, webgpu, rerun: true });
+  }
+}, 500);
+
+// One image through the current backend: {trace, backend}. A GPU failure falls back to the CPU
+// for this image and the following ones.
+async function infer(rgb, tauL, tauC, exec = 'dynamic') {
+  if (backend === 'webgpu') {
+    try {
+      const failed = gpu.failure();
+      if (failed) throw new Error(failed);
+      const trace = exec === 'static' ? await gpu.classifyStatic(rgb) : await gpu.classify(rgb, tauL, tauC);
+      return { trace, backend: 'webgpu' };
+    } catch (e) {
+      gpuFailed(e);
+    }
+  }
+  const trace = exec === 'static' ? model.classifyStatic(rgb) : model.classify(rgb, tauL, tauC);
+  return { trace, backend: 'cpu' };
 }
 
 function thresholds(msg) {
@@ -138,7 +235,7 @@ function thresholds(msg) {
   return [tauL, tauC];
 }
 
-function classify(msg) {
+async function classify(msg) {
   const [tauL, tauC] = thresholds(msg);
   const t0 = performance.now();
   let prepared;
@@ -149,11 +246,13 @@ function classify(msg) {
     prepared = model.prepare(toBytes(msg.bytes));
   }
   const t1 = performance.now();
-  const trace = model.classify(Uint8Array.from(prepared.rgb), tauL, tauC);
+  const { trace, backend: used } = await infer(Uint8Array.from(prepared.rgb), tauL, tauC);
   const t2 = performance.now();
   return {
     prepared,
     trace,
+    backend: used,
+    webgpu,
     timings: { prepare_ms: t1 - t0, classify_ms: t2 - t1 },
     wasm_memory_bytes: memoryBytes(),
   };
@@ -167,27 +266,32 @@ function toBytes(b) {
 
 // Static network vs LC-Net with real skipping on the same prepared image, interleaved so that
 // both see the same machine state.
-function bench(msg) {
+async function bench(msg) {
   const [tauL, tauC] = thresholds(msg);
   const rgb = Uint8Array.from(msg.rgb);
   const runs = Math.max(1, Math.min(1000, Math.floor(msg.runs) || 20));
+  const used = backend;
   for (let i = 0; i < BENCH_WARMUP; i++) {
-    model.classifyStatic(rgb);
-    model.classify(rgb, tauL, tauC);
+    await infer(rgb, tauL, tauC, 'static');
+    await infer(rgb, tauL, tauC);
   }
   const st = [];
   const dy = [];
   let trace = null;
   for (let i = 0; i < runs; i++) {
     let t = performance.now();
-    model.classifyStatic(rgb);
+    await infer(rgb, tauL, tauC, 'static');
     st.push(performance.now() - t);
     t = performance.now();
-    trace = model.classify(rgb, tauL, tauC);
+    trace = (await infer(rgb, tauL, tauC)).trace;
     dy.push(performance.now() - t);
   }
+  // A GPU that failed midway leaves a mix of backends: no meaningful numbers.
+  if (backend !== used) throw new Error(`the GPU failed during the benchmark; now on the CPU (${webgpu.note})`);
   return {
     runs,
+    backend: used,
+    adapter: used === 'webgpu' ? webgpu.adapter : null,
     static_ms: median(st),
     dynamic_ms: median(dy),
     macs: trace.macs,
@@ -196,26 +300,51 @@ function bench(msg) {
   };
 }
 
+async function switchBackend(msg) {
+  if (msg.name === 'cpu') backend = 'cpu';
+  else if (msg.name === 'webgpu') {
+    // After a failure (or when it was missing at load) try again: the browser may have a new
+    // device for us.
+    if (!gpu && !(await startGpu())) throw new Error(webgpu.note);
+    backend = 'webgpu';
+  } else throw new Error(`unknown backend ${JSON.stringify(msg.name)}`);
+  return { backend, webgpu };
+}
+
 let loadError = null;
 const ready = load().catch((e) => {
   loadError = message(e);
   postMessage({ error: loadError, fatal: true });
 });
 
-self.onmessage = async (ev) => {
-  const msg = ev.data || {};
+let busy = false;
+async function handle(msg) {
   await ready;
   if (loadError) {
     postMessage({ id: msg.id, error: `the model did not load: ${loadError}` });
     return;
   }
+  busy = true;
   try {
     let output;
-    if (msg.cmd === 'classify') output = classify(msg);
-    else if (msg.cmd === 'bench') output = bench(msg);
-    else throw new Error(`unknown command ${JSON.stringify(msg.cmd)}`);
-    postMessage({ id: msg.id, status: 'complete', output });
+    if (msg.cmd === 'classify') output = await classify(msg);
+    else if (msg.cmd === 'bench') output = await bench(msg);
+    else if (msg.cmd === 'backend') output = await switchBackend(msg);
+    else if (msg.cmd === 'lose-gpu') {
+      if (gpu) gpu.loseDevice();
+      output = { backend };
+    } else throw new Error(`unknown command ${JSON.stringify(msg.cmd)}`);
+    postMessage({ id: msg.id, status: 'complete', backend, output });
   } catch (e) {
     postMessage({ id: msg.id, error: message(e) });
+  } finally {
+    busy = false;
   }
+}
+
+// The GPU path awaits; chaining keeps requests from interleaving (one input buffer per model).
+let queue = Promise.resolve();
+self.onmessage = (ev) => {
+  const msg = ev.data || {};
+  queue = queue.then(() => handle(msg));
 };

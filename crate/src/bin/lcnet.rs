@@ -38,6 +38,23 @@ struct ModelArgs {
     tau_c: Option<f32>,
 }
 
+#[derive(Args, Clone)]
+struct DataArgs {
+    /// The JPEG mirror zip, a test/<class>/ folder, or CIFAR binary (.bin or its folder).
+    #[arg(long)]
+    data: PathBuf,
+    /// Use N test images, evenly spread over the split (0 = all).
+    #[arg(long, default_value_t = 0)]
+    limit: usize,
+}
+
+#[derive(Args, Clone)]
+struct GridArgs {
+    /// Threshold values; each is used for tau_l alone, tau_c alone and both together.
+    #[arg(long, value_delimiter = ',', default_values_t = vec![0.0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9])]
+    grid: Vec<f32>,
+}
+
 #[derive(Subcommand)]
 enum Cmd {
     /// Classify images: prediction, top-5, blocks and channels run, MACs vs static.
@@ -54,12 +71,8 @@ enum Cmd {
     Eval {
         #[command(flatten)]
         model: ModelArgs,
-        /// The JPEG mirror zip, a test/<class>/ folder, or CIFAR binary (.bin or its folder).
-        #[arg(long)]
-        data: PathBuf,
-        /// Evaluate the first N images only (0 = all).
-        #[arg(long, default_value_t = 0)]
-        limit: usize,
+        #[command(flatten)]
+        data: DataArgs,
         /// Also evaluate a static baseline checkpoint (e.g. weights/resnet56-static.safetensors).
         #[arg(long)]
         static_weights: Option<PathBuf>,
@@ -74,13 +87,10 @@ enum Cmd {
     Curve {
         #[command(flatten)]
         model: ModelArgs,
-        #[arg(long)]
-        data: PathBuf,
-        #[arg(long, default_value_t = 0)]
-        limit: usize,
-        /// Threshold values; each is used for tau_l alone, tau_c alone and both together.
-        #[arg(long, value_delimiter = ',', default_values_t = vec![0.0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9])]
-        grid: Vec<f32>,
+        #[command(flatten)]
+        data: DataArgs,
+        #[command(flatten)]
+        grid: GridArgs,
         #[arg(long)]
         out: PathBuf,
     },
@@ -89,15 +99,13 @@ enum Cmd {
     Record {
         #[command(flatten)]
         model: ModelArgs,
-        #[arg(long)]
-        data: PathBuf,
-        #[arg(long, default_value_t = 0)]
-        limit: usize,
+        #[command(flatten)]
+        data: DataArgs,
         /// The static baseline checkpoint trained by the same recipe.
         #[arg(long)]
         static_weights: Option<PathBuf>,
-        #[arg(long, value_delimiter = ',', default_values_t = vec![0.0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9])]
-        grid: Vec<f32>,
+        #[command(flatten)]
+        grid: GridArgs,
     },
     /// Batch-1 latency of the static and the dynamic path on the same images.
     Bench {
@@ -150,19 +158,17 @@ fn main() -> Result<()> {
         Cmd::Eval {
             model,
             data,
-            limit,
             static_weights,
             dense,
             json,
-        } => eval(&model, &data, limit, static_weights.as_deref(), dense, json),
+        } => eval(&model, &data, static_weights.as_deref(), dense, json),
         Cmd::Curve {
             model,
             data,
-            limit,
             grid,
             out,
         } => {
-            let c = curve(&model, &data, limit, &grid)?;
+            let c = curve(&model, &data, &grid.grid)?;
             std::fs::write(&out, serde_json::to_string_pretty(&c)? + "\n")?;
             eprintln!("wrote {}", out.display());
             Ok(())
@@ -170,10 +176,9 @@ fn main() -> Result<()> {
         Cmd::Record {
             model,
             data,
-            limit,
             static_weights,
             grid,
-        } => record(&model, &data, limit, static_weights.as_deref(), &grid),
+        } => record(&model, &data, static_weights.as_deref(), &grid.grid),
         Cmd::Bench {
             model,
             data,
@@ -342,14 +347,13 @@ impl From<&EvalResult> for EvalSummary {
 
 fn eval(
     m: &ModelArgs,
-    data: &Path,
-    limit: usize,
+    d: &DataArgs,
     static_weights: Option<&Path>,
     dense: bool,
     json: bool,
 ) -> Result<()> {
     let l = load(m)?;
-    let s = samples(data, &l, limit)?;
+    let s = samples(&d.data, &l, d.limit)?;
     let t = Instant::now();
     let exec = if dense {
         Exec::DenseMasked
@@ -371,7 +375,7 @@ fn eval(
     };
     let report = EvalReport {
         model: l.card.name.clone(),
-        data: data.display().to_string(),
+        data: d.data.display().to_string(),
         exec: if dense { "dense-masked" } else { "dynamic" },
         seconds,
         dynamic: EvalSummary::from(&r),
@@ -428,13 +432,13 @@ struct CurvePoint {
     result: EvalSummary,
 }
 
-fn curve(m: &ModelArgs, data: &Path, limit: usize, grid: &[f32]) -> Result<Curve> {
+fn curve(m: &ModelArgs, d: &DataArgs, grid: &[f32]) -> Result<Curve> {
     let l = load(m)?;
-    let s = samples(data, &l, limit)?;
+    let s = samples(&d.data, &l, d.limit)?;
     let points = curve_points(&l, &s, grid)?;
     Ok(Curve {
         model: l.card.name.clone(),
-        data: data.display().to_string(),
+        data: d.data.display().to_string(),
         images: s.len(),
         static_macs: lcnet::trace::static_macs(l.net.config()),
         points,
@@ -480,15 +484,9 @@ fn curve_points(l: &Loaded, s: &[Sample], grid: &[f32]) -> Result<Vec<CurvePoint
     Ok(points)
 }
 
-fn record(
-    m: &ModelArgs,
-    data: &Path,
-    limit: usize,
-    static_weights: Option<&Path>,
-    grid: &[f32],
-) -> Result<()> {
+fn record(m: &ModelArgs, d: &DataArgs, static_weights: Option<&Path>, grid: &[f32]) -> Result<()> {
     let l = load(m)?;
-    let s = samples(data, &l, limit)?;
+    let s = samples(&d.data, &l, d.limit)?;
     let t = Instant::now();
     let dynamic = run_eval(&l, &s, Exec::Dynamic, l.th)?;
     let ms_per_image = 1e3 * t.elapsed().as_secs_f64() / s.len().max(1) as f64;
@@ -509,7 +507,8 @@ fn record(
     let curve = curve_points(&l, &s, grid)?;
     let card_path = m.weights.with_extension("json");
     let mut card: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&card_path)?)?;
-    let data_name = data
+    let data_name = d
+        .data
         .file_name()
         .map_or(String::new(), |n| n.to_string_lossy().to_string());
     card["results"]["rust"] = serde_json::json!({

@@ -20,6 +20,8 @@ mod model;
 pub mod pool;
 pub mod residual;
 
+use std::sync::{Arc, Mutex};
+
 use wgpu::util::DeviceExt;
 
 pub use model::GpuModel;
@@ -47,9 +49,12 @@ pub(crate) struct Pipelines {
 pub struct GpuContext {
     pub device: wgpu::Device,
     pub queue: wgpu::Queue,
-    /// The adapter, when [`GpuContext::native`] chose it (empty fields on the web backend).
+    /// The adapter, when [`GpuContext::request`] chose it (empty fields on the web backend).
     pub adapter: Option<wgpu::AdapterInfo>,
     pub(crate) pipes: Pipelines,
+    /// The first device loss or uncaptured GPU error, recorded by the device's callbacks: once
+    /// set, every later run fails with it (the page then falls back to the CPU).
+    failure: Arc<Mutex<Option<String>>>,
 }
 
 impl GpuContext {
@@ -65,20 +70,38 @@ impl GpuContext {
             decide_block: pipeline(&device, "decide", decide::WGSL, "decide_block"),
             decide_channels: pipeline(&device, "decide", decide::WGSL, "decide_channels"),
         };
+        // Without these handlers wgpu panics natively and only logs on the web; recording the
+        // error lets `classify` fail cleanly instead.
+        let failure = Arc::new(Mutex::new(None));
+        let f = failure.clone();
+        device.on_uncaptured_error(Arc::new(move |e: wgpu::Error| {
+            record(&f, format!("GPU error: {e}"));
+        }));
+        let f = failure.clone();
+        device.set_device_lost_callback(move |reason, msg| {
+            record(&f, format!("the GPU device was lost ({reason:?}: {msg})"));
+        });
         Self {
             device,
             queue,
             adapter: None,
             pipes,
+            failure,
         }
     }
 
     /// Requests an adapter and device from the compiled-in backends (Vulkan natively, WebGPU in
-    /// the browser) with default limits.
+    /// the browser) with default limits; `WGPU_BACKEND` etc. override the defaults natively.
     pub async fn native() -> Result<Self> {
-        // `WGPU_BACKEND`, `WGPU_VALIDATION` etc. override the defaults.
-        let instance =
-            wgpu::Instance::new(wgpu::InstanceDescriptor::new_without_display_handle_from_env());
+        Self::request(&wgpu::Instance::new(
+            wgpu::InstanceDescriptor::new_without_display_handle_from_env(),
+        ))
+        .await
+    }
+
+    /// Requests an adapter and a device with default limits from `instance` (native or the
+    /// browser's WebGPU) and builds the pipelines on it.
+    pub async fn request(instance: &wgpu::Instance) -> Result<Self> {
         let adapter = instance
             .request_adapter(&wgpu::RequestAdapterOptions::default())
             .await
@@ -94,6 +117,14 @@ impl GpuContext {
             adapter: Some(adapter.get_info()),
             ..Self::new(device, queue)
         })
+    }
+
+    /// Fails with the recorded device loss or GPU error, if there was one.
+    pub fn check(&self) -> Result<()> {
+        match self.failure.lock().ok().and_then(|f| f.clone()) {
+            Some(msg) => Err(Error::Gpu(msg)),
+            None => Ok(()),
+        }
     }
 
     /// A read-only storage buffer holding `data`.
@@ -161,6 +192,7 @@ impl GpuContext {
         mut encoder: wgpu::CommandEncoder,
         sources: &[(&wgpu::Buffer, usize)],
     ) -> Result<Vec<u32>> {
+        self.check()?;
         let total: usize = sources.iter().map(|(_, n)| n).sum();
         let staging = self.device.create_buffer(&wgpu::BufferDescriptor {
             label: Some("readback"),
@@ -197,6 +229,9 @@ impl GpuContext {
             bytemuck::cast_slice::<u8, u32>(&view)[..total].to_vec()
         };
         staging.unmap();
+        // An error raised while this image ran (validation, out of memory) makes its numbers
+        // untrustworthy. On the web it arrives asynchronously and may be noticed one run late.
+        self.check()?;
         Ok(out)
     }
 
@@ -217,6 +252,13 @@ impl GpuContext {
             }
         }
         self.submit_and_read(encoder, &[(out, words)]).await
+    }
+}
+
+/// Keeps the first failure: later ones are usually consequences of it.
+fn record(failure: &Mutex<Option<String>>, msg: String) {
+    if let Ok(mut f) = failure.lock() {
+        f.get_or_insert(msg);
     }
 }
 

@@ -280,6 +280,11 @@ impl GpuModel {
         })
     }
 
+    /// The device, queue and pipelines it runs on.
+    pub fn context(&self) -> &GpuContext {
+        &self.ctx
+    }
+
     /// The network this model runs.
     pub fn net(&self) -> &LcNet {
         &self.net
