@@ -415,6 +415,28 @@ fn network_without_gates_matches_cpu() {
     assert_eq!(g.macs, g.static_macs);
 }
 
+/// A lost device (here destroyed, as the web page's tests do) makes `classify` fail with an
+/// error instead of panicking or hanging, so the page can fall back to the CPU.
+#[test]
+fn a_lost_device_fails_cleanly() {
+    if ctx().is_none() {
+        return;
+    }
+    // Its own context: destroying the shared one would break the other tests.
+    let ctx = pollster::block_on(GpuContext::native()).unwrap();
+    let cfg = tiny_config(true);
+    let net = random_model(&cfg, 3);
+    let gpu = GpuModel::new(&ctx, &net).unwrap();
+    let th = Thresholds::from_config(&cfg);
+    let rgb = random_rgb(&cfg, 1, 3);
+    pollster::block_on(gpu.classify(&rgb, th)).unwrap();
+    assert!(ctx.check().is_ok());
+    ctx.device.destroy();
+    let e = pollster::block_on(gpu.classify(&rgb, th)).unwrap_err();
+    assert!(e.to_string().contains("GPU"), "{e}");
+    assert!(ctx.check().is_err());
+}
+
 #[test]
 fn committed_smoke_model_matches_cpu_on_fixture_images() {
     let Some(ctx) = ctx() else { return };

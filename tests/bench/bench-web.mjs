@@ -1,23 +1,27 @@
-// In-browser benchmark (`cargo xtask bench-web [-- --runs N --images N --json]`): the static
-// ResNet against LC-Net with real skipping, on the gallery images, inside headless Chromium
-// through the page's own worker. Prints one line per image and the medians over all images.
+// In-browser benchmark (`cargo xtask bench-web [-- --runs N --images N --backend B --json]`):
+// the static ResNet against LC-Net with real skipping, on the gallery images, inside headless
+// Chromium through the page's own worker, on each backend (`--backend webgpu|cpu|both`, default
+// both). Prints one line per image and the medians over all images.
 //
-// Timings come from a single-threaded wasm module on this machine's CPU; compare numbers only
-// within one run.
+// CPU timings come from a single-threaded wasm module on this machine's CPU; WebGPU in headless
+// Chromium here is SwiftShader (a CPU emulation of a GPU), so its numbers say little about a
+// real GPU. Compare numbers only within one run.
 
 import { parseArgs } from 'node:util';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 
-import { requireBuild, serve, launch, openReady, galleryEntries, WWW } from '../browser/harness.mjs';
+import { requireBuild, serve, launch, openReady, galleryEntries, useBackend, WWW } from '../browser/harness.mjs';
 
 const { values: opt } = parseArgs({
   options: {
     runs: { type: 'string', default: '30' },
     images: { type: 'string', default: '0' },
+    backend: { type: 'string', default: 'both' },
     json: { type: 'boolean', default: false },
   },
 });
+const backends = opt.backend === 'both' ? ['webgpu', 'cpu'] : [opt.backend];
 const runs = Math.max(1, Number(opt.runs) || 30);
 
 function median(xs) {
@@ -34,46 +38,53 @@ try {
   let entries = await galleryEntries();
   if (Number(opt.images) > 0) entries = entries.slice(0, Number(opt.images));
   const card = await page.evaluate(() => window.lcnetDebug.card);
-  const rows = [];
-  for (const e of entries) {
-    const bytes = [...(await readFile(join(WWW, 'gallery', e.file)))];
-    const r = await errors.race(page.evaluate(async ({ bytes, name, runs }) => {
-      await window.lcnetDebug.classifyBytes(bytes, name);
-      return window.lcnetDebug.bench(runs);
-    }, { bytes, name: e.file, runs }));
-    const row = {
-      file: e.file,
-      kind: e.kind,
-      static_ms: r.static_ms,
-      dynamic_ms: r.dynamic_ms,
-      macs_ratio: r.macs / r.static_macs,
+  const summaries = [];
+  for (const backend of backends) {
+    await useBackend(page, errors, backend);
+    const adapter = await page.locator('#stat-backend').innerText();
+    const rows = [];
+    for (const e of entries) {
+      const bytes = [...(await readFile(join(WWW, 'gallery', e.file)))];
+      const r = await errors.race(page.evaluate(async ({ bytes, name, runs }) => {
+        await window.lcnetDebug.classifyBytes(bytes, name);
+        return window.lcnetDebug.bench(runs);
+      }, { bytes, name: e.file, runs }));
+      if (r.backend !== backend) throw new Error(`${e.file} ran on ${r.backend}, not ${backend}`);
+      const row = {
+        file: e.file,
+        kind: e.kind,
+        static_ms: r.static_ms,
+        dynamic_ms: r.dynamic_ms,
+        macs_ratio: r.macs / r.static_macs,
+      };
+      rows.push(row);
+      if (!opt.json) {
+        console.log(`${e.file.padEnd(24)} static ${row.static_ms.toFixed(2).padStart(7)} ms   ` +
+          `LC-Net ${row.dynamic_ms.toFixed(2).padStart(7)} ms   MACs ${(100 * row.macs_ratio).toFixed(1).padStart(5)}% of static`);
+      }
+    }
+    const summary = {
+      backend: adapter,
+      model: card.name,
+      depth: card.config.depth,
+      browser: await page.evaluate(() => navigator.userAgent),
+      runs_per_image: runs,
+      images: rows.length,
+      static_ms_median: median(rows.map((r) => r.static_ms)),
+      dynamic_ms_median: median(rows.map((r) => r.dynamic_ms)),
+      macs_ratio_mean: rows.reduce((s, r) => s + r.macs_ratio, 0) / rows.length,
+      rows,
     };
-    rows.push(row);
+    summary.speedup = summary.static_ms_median / summary.dynamic_ms_median;
+    summaries.push(summary);
     if (!opt.json) {
-      console.log(`${e.file.padEnd(24)} static ${row.static_ms.toFixed(2).padStart(7)} ms   ` +
-        `LC-Net ${row.dynamic_ms.toFixed(2).padStart(7)} ms   MACs ${(100 * row.macs_ratio).toFixed(1).padStart(5)}% of static`);
+      console.log(`\n${summary.model} (ResNet-${summary.depth}), ${rows.length} images x ${runs} runs, ${adapter} in headless Chromium:`);
+      console.log(`static ${summary.static_ms_median.toFixed(2)} ms, LC-Net ${summary.dynamic_ms_median.toFixed(2)} ms ` +
+        `(median per image; ${summary.speedup.toFixed(2)}x), MACs ${(100 * summary.macs_ratio_mean).toFixed(1)}% of static on average\n`);
     }
   }
   errors.assertNone();
-  const summary = {
-    model: card.name,
-    depth: card.config.depth,
-    browser: await page.evaluate(() => navigator.userAgent),
-    runs_per_image: runs,
-    images: rows.length,
-    static_ms_median: median(rows.map((r) => r.static_ms)),
-    dynamic_ms_median: median(rows.map((r) => r.dynamic_ms)),
-    macs_ratio_mean: rows.reduce((s, r) => s + r.macs_ratio, 0) / rows.length,
-    rows,
-  };
-  summary.speedup = summary.static_ms_median / summary.dynamic_ms_median;
-  if (opt.json) {
-    console.log(JSON.stringify(summary, null, 2));
-  } else {
-    console.log(`\n${summary.model} (ResNet-${summary.depth}), ${rows.length} images x ${runs} runs, wasm CPU in headless Chromium:`);
-    console.log(`static ${summary.static_ms_median.toFixed(2)} ms, LC-Net ${summary.dynamic_ms_median.toFixed(2)} ms ` +
-      `(median per image; ${summary.speedup.toFixed(2)}x), MACs ${(100 * summary.macs_ratio_mean).toFixed(1)}% of static on average`);
-  }
+  if (opt.json) console.log(JSON.stringify(summaries.length === 1 ? summaries[0] : summaries, null, 2));
 } finally {
   await browser.close();
   await server.close();

@@ -94,10 +94,19 @@ export async function serve(root = WWW) {
 }
 
 /**
+ * The backends the tests run on: WebGPU (SwiftShader in headless Chromium) and the CPU.
+ * `LCNET_NO_WEBGPU=1` leaves WebGPU out, for a Chromium without it; otherwise a page that falls
+ * back to the CPU fails the WebGPU tests.
+ */
+export const BACKENDS = process.env.LCNET_NO_WEBGPU ? ['cpu'] : ['webgpu', 'cpu'];
+
+/**
  * Debian's Chromium with a fresh profile.
+ * @param {{webgpu?: boolean}} [o] `webgpu: false` launches without `--enable-unsafe-webgpu`, so
+ *   `navigator.gpu` offers no adapter (as in a browser without WebGPU)
  * @returns {Promise<{context: import('playwright-core').BrowserContext, close: () => Promise<void>}>}
  */
-export async function launch() {
+export async function launch({ webgpu = true } = {}) {
   const profile = await mkdtemp(join(tmpdir(), 'lcnet-chromium-'));
   const context = await chromium.launchPersistentContext(profile, {
     executablePath: CHROMIUM,
@@ -106,8 +115,7 @@ export async function launch() {
     args: [
       '--headless',
       '--no-sandbox',
-      '--enable-unsafe-webgpu',
-      '--enable-features=Vulkan',
+      ...(webgpu ? ['--enable-unsafe-webgpu', '--enable-features=Vulkan'] : []),
       '--disable-background-networking',
       '--disable-component-update',
       '--disable-sync',
@@ -187,6 +195,21 @@ export async function openReady(context, url) {
     return s === 'ready' && Number(document.getElementById('result').dataset.count) >= 1;
   }, null, { timeout: 120_000 }));
   return { page, errors };
+}
+
+/**
+ * Switches the page to `backend` (as the toggle does; the shown image re-runs there) and
+ * checks that it runs there, with no fallback.
+ * @returns {Promise<void>}
+ */
+export async function useBackend(page, errors, backend) {
+  await errors.race(page.evaluate((b) => window.lcnetDebug.setBackend(b), backend));
+  const now = await page.evaluate(() => ({ b: window.lcnetDebug.backend, o: window.lcnetDebug.output.backend }));
+  const note = await page.locator('#backend-note').innerText();
+  if (now.b !== backend || now.o !== backend) {
+    throw new Error(`the page runs on ${now.b} (last result on ${now.o}), not ${backend}: ${note}` +
+      (backend === 'webgpu' ? ' (LCNET_NO_WEBGPU=1 skips the WebGPU tests)' : ''));
+  }
 }
 
 /**

@@ -7,7 +7,9 @@ import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 
-import { requireBuild, serve, launch, openReady, nextOutcome, galleryEntries, WWW } from './harness.mjs';
+import {
+  requireBuild, serve, launch, openReady, nextOutcome, galleryEntries, useBackend, WWW, BACKENDS,
+} from './harness.mjs';
 import { png, solidPngStreamed, SVG, TEXT } from './fixtures.mjs';
 
 let server;
@@ -178,5 +180,14 @@ test('RGBA PNG classifies, transparent parts over white', async () => {
   const px = (x, y) => out.prepared.rgb.slice((y * 32 + x) * 3, (y * 32 + x) * 3 + 3);
   assert.deepEqual(px(2, 10), [255, 255, 255]);
   assert.deepEqual(px(29, 20), [0, 0, 255]);
+  errors.assertNone();
+});
+
+// The tests above ran on the page's default backend (WebGPU here); uploads work on the other too.
+for (const backend of BACKENDS.slice(1)) test(`upload through the file input on ${backend}`, async () => {
+  await useBackend(page, errors, backend);
+  const out = await expectUploadWorks();
+  assert.equal(out.backend, backend);
+  assert.equal(out.prepared.source_format, 'Png');
   errors.assertNone();
 });

@@ -1,11 +1,20 @@
 // The page in headless Chromium: loads without errors, classifies, draws one element per block
 // and per channel, shows block numbers on hover and keyboard focus, re-runs at new thresholds,
-// benchmarks, and leaves a screenshot in tests/artifacts/ for the README.
+// switches backends (WebGPU and the CPU) from the keyboard, benchmarks on both, and leaves a
+// screenshot in tests/artifacts/ for the README. The page starts on WebGPU where the browser
+// offers it (SwiftShader here), so the tests without a backend in their name run there.
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 
-import { requireBuild, serve, launch, openReady, nextOutcome, artifact, galleryEntries } from './harness.mjs';
+import {
+  requireBuild, serve, launch, openReady, nextOutcome, artifact, galleryEntries, useBackend, BACKENDS,
+} from './harness.mjs';
+
+const BACKEND_TEXT = {
+  webgpu: /^WebGPU \(.+\)$/,
+  cpu: /^CPU \(WebAssembly, SIMD (on|off)\)$/,
+};
 
 let server;
 let browser;
@@ -55,7 +64,10 @@ test('loads, becomes ready and shows the model and backend', async () => {
   const card = await page.evaluate(() => window.lcnetDebug.card);
   assert.ok(card.config.depth >= 8);
   assert.match(await page.locator('#model-line').innerText(), new RegExp(`ResNet-${card.config.depth}`));
-  assert.match(await page.locator('#stat-backend').innerText(), /^CPU \(WebAssembly, SIMD (on|off)\)$/);
+  assert.match(await page.locator('#stat-backend').innerText(), BACKEND_TEXT[BACKENDS[0]]);
+  assert.equal((await output()).backend, BACKENDS[0]);
+  assert.equal(await page.locator(`input[name="backend"][value="${BACKENDS[0]}"]`).isChecked(), true);
+  if (BACKENDS[0] === 'webgpu') assert.equal(await page.locator('#backend-note').isHidden(), true, 'no note when WebGPU runs');
   assert.equal(await page.locator('#error').isHidden(), true);
   assert.ok(server.requests.includes('/weights/model.safetensors'));
   // Everything came from the page's own origin (the server saw every request; nothing else was
@@ -189,12 +201,38 @@ test('a slider moved while an upload is on its way: the upload shows, at the new
   errors.assertNone();
 });
 
-test('the benchmark reports static and dynamic medians', async () => {
+test('the toggle switches backends from the keyboard; both decide the same', async () => {
+  if (BACKENDS.length < 2) return;
+  const first = (await output()).trace;
+  const radio = (b) => page.locator(`input[name="backend"][value="${b}"]`);
+  await radio('webgpu').focus();
+  // Arrow keys move the selection within a radio group (and fire `change`).
+  let r = await nextOutcome(page, errors, () => page.keyboard.press('ArrowDown'));
+  assert.equal(r.kind, 'result', r.text);
+  await errors.race(page.waitForFunction(() => window.lcnetDebug.output.backend === 'cpu'));
+  assert.equal(await radio('cpu').isChecked(), true);
+  assert.match(await page.locator('#stat-backend').innerText(), BACKEND_TEXT.cpu);
+  const cpu = (await output()).trace;
+  assert.deepEqual(cpu.blocks.map((b) => [b.ran, b.kept]), first.blocks.map((b) => [b.ran, b.kept]));
+  r = await nextOutcome(page, errors, () => page.keyboard.press('ArrowUp'));
+  assert.equal(r.kind, 'result', r.text);
+  await errors.race(page.waitForFunction(() => window.lcnetDebug.output.backend === 'webgpu'));
+  assert.match(await page.locator('#stat-backend').innerText(), BACKEND_TEXT.webgpu);
+  errors.assertNone();
+});
+
+for (const backend of BACKENDS) test(`the benchmark on ${backend} reports static and dynamic medians`, async () => {
+  await useBackend(page, errors, backend);
   const r = await errors.race(page.evaluate(() => window.lcnetDebug.bench(20)));
   assert.equal(r.runs, 20);
+  assert.equal(r.backend, backend);
   assert.ok(r.static_ms > 0 && r.dynamic_ms > 0);
   assert.ok(r.macs <= r.static_macs * 1.05);
-  assert.match(await page.locator('#bench-result').innerText(), /^Static ResNet .* ms · LC-Net .* ms \(.*× (faster|slower), median of 20 runs each\)$/);
+  const text = await page.locator('#bench-result').innerText();
+  assert.match(text, /^Static ResNet .* ms · LC-Net .* ms \(.*× (faster|slower), median of 20 runs each, on (.*)\)$/);
+  assert.match(text.replace(/^.*, on /, '').slice(0, -1), BACKEND_TEXT[backend]);
+  console.log(`benchmark on ${text.replace(/^.*, on /, '').slice(0, -1)}: static ${r.static_ms.toFixed(2)} ms, ` +
+    `LC-Net ${r.dynamic_ms.toFixed(2)} ms (median of 20)`);
   errors.assertNone();
 });
 

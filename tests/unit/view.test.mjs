@@ -57,8 +57,10 @@ test('small formatters', () => {
   assert.equal(V.formatBytes(12), '12 B');
   assert.equal(V.formatBytes(850_000), '850 kB');
   assert.equal(V.formatBytes(3_456_789), '3.5 MB');
-  assert.equal(V.backendText(true), 'CPU (WebAssembly, SIMD on)');
-  assert.equal(V.backendText(false), 'CPU (WebAssembly, SIMD off)');
+  assert.equal(V.backendText('cpu', { simd: true }), 'CPU (WebAssembly, SIMD on)');
+  assert.equal(V.backendText('cpu', { simd: false, adapter: 'x' }), 'CPU (WebAssembly, SIMD off)');
+  assert.equal(V.backendText('webgpu', { adapter: 'google swiftshader' }), 'WebGPU (google swiftshader)');
+  assert.equal(V.backendText('webgpu'), 'WebGPU (unknown adapter)');
   assert.equal(V.median([3, 1, 2]), 2);
   assert.equal(V.median([4, 1, 2, 3]), 2.5);
   assert.ok(Number.isNaN(V.median([])));
@@ -78,15 +80,22 @@ test('uploadErrorText names the file and says the previous result stays', () => 
   assert.match(V.uploadErrorText('', undefined), /^Could not classify this image: unknown error\./);
 });
 
-test('modelSummary reads the card, including a nested accuracy', () => {
+test('modelSummary prefers the Rust runtime\'s measurement, then the trainer\'s', () => {
   const card = {
     name: 'dev-resnet8',
     config: { depth: 8, gated: true, num_classes: 10 },
-    results: { pytorch: { dataset: 'x', accuracy: 0.6163 } },
+    results: { pytorch: { dataset: 'x', accuracy: 0.6163, macs_ratio: 0.398 } },
   };
-  assert.equal(V.modelSummary(card), 'dev-resnet8 · ResNet-8, 3 gated blocks · 10 classes · 61.6% test accuracy');
+  assert.equal(
+    V.modelSummary(card),
+    'dev-resnet8 · ResNet-8, 3 gated blocks · 10 classes · 61.6% test accuracy at 40% of the static MACs',
+  );
+  card.results.rust = { dynamic: { accuracy: 0.6164, macs_ratio: 0.3972 } };
+  assert.match(V.modelSummary(card), /61\.6% test accuracy at 40% of the static MACs$/);
+  assert.equal(V.measuredResult(card.results).accuracy, 0.6164);
   const plain = { name: 'static', config: { depth: 56, gated: false, num_classes: 10 }, results: null };
   assert.equal(V.modelSummary(plain), 'static · ResNet-56, 27 blocks · 10 classes');
+  assert.equal(V.measuredResult({ pytorch: { accuracy: 3 } }), null);
 });
 
 for (const depth of [8, 20, 56, 110]) {
@@ -166,4 +175,6 @@ test('benchText reports medians and the speed-up', () => {
   // Gate overhead can make a pass that skips nothing slower than the static network.
   assert.equal(V.benchText({ static_ms: 2, dynamic_ms: 2.5, runs: 5 }),
     'Static ResNet 2.0 ms · LC-Net 2.5 ms (1.25× slower, median of 5 runs each)');
+  assert.equal(V.benchText({ static_ms: 2, dynamic_ms: 1, runs: 5 }, 'WebGPU (a)'),
+    'Static ResNet 2.0 ms · LC-Net 1.0 ms (2.00× faster, median of 5 runs each, on WebGPU (a))');
 });

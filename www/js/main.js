@@ -15,7 +15,7 @@ const state = {
   simd: false,
   /** 'webgpu' or 'cpu': the backend the worker runs now. */
   backend: 'cpu',
-  /** {available, adapter, note} from the worker. */
+  /** {available, adapter, note, lost} from the worker. */
   webgpu: { available: false, adapter: null, note: null },
   tauL: 0,
   tauC: 0,
@@ -131,7 +131,7 @@ function onReady(m) {
 /**
  * Shows which backend runs, the note about WebGPU, and the toggle's state.
  * @param {'webgpu'|'cpu'} backend
- * @param {{available: boolean, adapter: string|null, note: string|null}} webgpu
+ * @param {{available: boolean, adapter: string|null, note: string|null, lost?: boolean}} webgpu
  */
 function setBackend(backend, webgpu) {
   state.backend = backend;
@@ -143,6 +143,8 @@ function setBackend(backend, webgpu) {
   note.hidden = !webgpu.note;
   for (const r of document.querySelectorAll('input[name="backend"]')) r.checked = r.value === backend;
   $('backend-toggle').disabled = false;
+  // Missing at load: nothing to switch to. Lost later: choosing it again tries a new device.
+  document.querySelector('input[name="backend"][value="webgpu"]').disabled = !webgpu.available && !webgpu.lost;
   $('backend-webgpu-label').textContent = webgpu.adapter ? `WebGPU (${webgpu.adapter})` : 'WebGPU';
 }
 
@@ -151,8 +153,8 @@ function setBackend(backend, webgpu) {
  * @param {'webgpu'|'cpu'} name
  */
 async function switchBackend(name) {
-  const fs = $('backend-toggle');
-  fs.disabled = true;
+  // The toggle stays enabled (disabling it would drop keyboard focus): the worker answers in
+  // order, so quick switches simply run one after the other.
   try {
     const r = await request({ cmd: 'backend', name });
     setBackend(r.backend, r.webgpu);
@@ -160,8 +162,6 @@ async function switchBackend(name) {
   } catch (e) {
     showError(`Could not switch to ${name === 'webgpu' ? 'WebGPU' : 'the CPU'}: ${e.message}`);
     setBackend(state.backend, state.webgpu);
-  } finally {
-    fs.disabled = false;
   }
 }
 

@@ -164,8 +164,14 @@ export function modelSummary(card) {
     `ResNet-${c.depth}, ${blocks} ${c.gated ? 'gated ' : ''}blocks`,
     `${c.num_classes} classes`,
   ];
-  const acc = findAccuracy(card.results);
-  if (acc !== null) parts.push(`${(acc * 100).toFixed(1)}% test accuracy`);
+  const m = measuredResult(card.results);
+  if (m) {
+    let text = `${(m.accuracy * 100).toFixed(1)}% test accuracy`;
+    if (typeof m.macs_ratio === 'number' && c.gated) {
+      text += ` at ${(m.macs_ratio * 100).toFixed(0)}% of the static MACs`;
+    }
+    parts.push(text);
+  }
   return parts.join(' · ');
 }
 
@@ -173,16 +179,17 @@ function blocksPerStage(depth) {
   return Math.max(0, Math.floor((depth - 2) / 6));
 }
 
-// The card's `results` is free form; take the first `accuracy` in [0, 1] found (the exporter
-// writes `results.pytorch.accuracy`, the CLI may add others).
-function findAccuracy(results) {
-  if (!results || typeof results !== 'object') return null;
-  if (typeof results.accuracy === 'number' && results.accuracy >= 0 && results.accuracy <= 1) {
-    return results.accuracy;
-  }
-  for (const v of Object.values(results)) {
-    const a = findAccuracy(v);
-    if (a !== null) return a;
+/**
+ * The measured test result to show for a model: the Rust runtime's own (`lcnet record`, the
+ * code this page runs) when the card has it, else the trainer's (`weights/train/export.py`).
+ * @param {object} results the card's `results`
+ * @returns {{accuracy: number, macs_ratio?: number}|null}
+ */
+export function measuredResult(results) {
+  const r = results || {};
+  const candidates = [r.rust && r.rust.dynamic, r.pytorch];
+  for (const m of candidates) {
+    if (m && typeof m.accuracy === 'number' && m.accuracy >= 0 && m.accuracy <= 1) return m;
   }
   return null;
 }
@@ -313,14 +320,15 @@ export function buildView(trace) {
 /**
  * The benchmark result line.
  * @param {{static_ms: number, dynamic_ms: number, runs: number}} r medians from the worker
+ * @param {string} [backend] where it ran, as `backendText` writes it
  * @returns {string}
  */
-export function benchText(r) {
+export function benchText(r, backend) {
   const speedup = r.dynamic_ms > 0 ? r.static_ms / r.dynamic_ms : NaN;
   let rel = '–';
   if (Number.isFinite(speedup)) rel = speedup >= 1 ? `${speedup.toFixed(2)}× faster` : `${(1 / speedup).toFixed(2)}× slower`;
   return `Static ResNet ${formatMs(r.static_ms)} · LC-Net ${formatMs(r.dynamic_ms)} ` +
-    `(${rel}, median of ${r.runs} runs each)`;
+    `(${rel}, median of ${r.runs} runs each${backend ? `, on ${backend}` : ''})`;
 }
 
 /**

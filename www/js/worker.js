@@ -10,7 +10,8 @@
 // Protocol (candle's and Burn's web workers use the same shape):
 //   worker -> page  {status: 'loading', loaded, total}        while the weights download
 //                   {status: 'ready', card, simd, cached, wasm_memory_bytes, backend, webgpu}
-//                     `webgpu`: {available, adapter, note}; `note` says why it is not used
+//                     `webgpu`: {available, adapter, note, lost}; `note` says why it is not
+//                     used; `lost`: it worked but failed (asking for it again retries)
 //                   {status: 'backend', backend, webgpu, rerun} the GPU failed between requests;
 //                     now on the CPU; `rerun`: the page should run its current image again
 //                   {id, status: 'complete', backend, output}  answer to a request; `output`
@@ -44,7 +45,7 @@ let cardText = null;
 let weights = null; // kept to build the GPU model again after a lost device
 /** The GPU model, when WebGPU works. */
 let gpu = null;
-/** {available, adapter, note}: what the page shows about WebGPU. */
+/** {available, adapter, note, lost}: what the page shows about WebGPU. */
 let webgpu = { available: false, adapter: null, note: NO_WEBGPU };
 /** 'webgpu' or 'cpu'. */
 let backend = 'cpu';
@@ -139,7 +140,7 @@ async function load() {
   // The wasm module compiles while the card and the weights download.
   const wasmReady = init();
   wasmReady.catch(() => {}); // awaited below; this only keeps an early failure from going unhandled
-  const cardText = await (await fetchOk(CARD_URL, { cache: 'no-cache' })).text();
+  cardText = await (await fetchOk(CARD_URL, { cache: 'no-cache' })).text();
   let sha = null;
   try {
     sha = JSON.parse(cardText).weights_sha256 || null;
@@ -173,13 +174,14 @@ function adapterName(info) {
 // Builds the GPU model when the browser gives a WebGPU adapter; returns whether it did. A
 // failure is no error of the page: `webgpu.note` says why, and the CPU runs.
 async function startGpu() {
+  let m = null;
   try {
     const g = self.navigator && self.navigator.gpu;
     if (!g) throw new Error('this browser has no WebGPU');
     const adapter = await g.requestAdapter();
     if (!adapter) throw new Error('the browser offers no WebGPU adapter');
     const name = adapterName(adapter.info);
-    const m = await GpuModel.create(weights, cardText);
+    m = await GpuModel.create(weights, cardText);
     // Warm-up, and proof that the device runs the network.
     await m.classify(grey(), card.config.tau_l, card.config.tau_c);
     const failed = m.failure();
@@ -188,6 +190,7 @@ async function startGpu() {
     webgpu = { available: true, adapter: name, note: null };
     return true;
   } catch (e) {
+    if (m) m.free();
     gpu = null;
     webgpu = { available: false, adapter: null, note: `${NO_WEBGPU}: ${message(e)}` };
     return false;
@@ -199,7 +202,9 @@ function gpuFailed(e) {
   if (gpu) gpu.free();
   gpu = null;
   backend = 'cpu';
-  webgpu = { available: false, adapter: null, note: `WebGPU failed, running on the CPU (WebAssembly): ${message(e)}` };
+  webgpu = {
+    available: false, adapter: null, lost: true, note: `WebGPU failed, running on the CPU (WebAssembly): ${message(e)}`,
+  };
 }
 
 // A device can be lost between requests; the page then re-runs its image on the CPU.
