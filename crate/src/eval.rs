@@ -24,6 +24,12 @@ pub struct EvalResult {
     pub predictions: Vec<usize>,
     /// MACs per image, in input order.
     pub macs: Vec<u64>,
+    /// True class per image, in input order.
+    pub labels: Vec<usize>,
+    /// Per image, per block: whether the block ran.
+    pub block_ran: Vec<Vec<bool>>,
+    /// Per image, per block: how many inner channels were computed.
+    pub block_kept: Vec<Vec<usize>>,
 }
 
 /// Classifies every `(label, rgb)` pair with `exec` (batches of `batch` for the dense paths, one
@@ -38,6 +44,7 @@ pub fn evaluate<'a>(
     let cfg = net.config();
     let per = cfg.image_size * cfg.image_size * 3;
     let (mut labels, mut predictions, mut macs) = (vec![], vec![], vec![]);
+    let (mut block_ran, mut block_kept) = (vec![], vec![]);
     let (mut blocks_run, mut kept, mut static_macs, mut blocks_total, mut channels_total) =
         (0usize, 0usize, 0u64, 0usize, 0usize);
     let mut pending: Vec<u8> = Vec::new();
@@ -51,6 +58,8 @@ pub fn evaluate<'a>(
         for t in traces {
             predictions.push(t.prediction.class);
             macs.push(t.macs);
+            block_ran.push(t.blocks.iter().map(|b| b.ran).collect());
+            block_kept.push(t.blocks.iter().map(|b| b.kept.len()).collect());
             blocks_run += t.blocks_run;
             kept += t.channels_kept;
             static_macs = t.static_macs;
@@ -94,5 +103,8 @@ pub fn evaluate<'a>(
         channels_total,
         predictions,
         macs,
+        labels,
+        block_ran,
+        block_kept,
     })
 }

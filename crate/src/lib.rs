@@ -25,6 +25,7 @@ pub mod eval;
 pub mod gpu;
 pub mod model;
 pub mod preprocess;
+pub mod stats;
 pub mod trace;
 
 pub use config::{Config, ModelCard};

@@ -107,6 +107,26 @@ enum Cmd {
         #[command(flatten)]
         grid: GridArgs,
     },
+    /// Per-class behaviour (how often each block runs, mean kept channels), accuracy per cost
+    /// bucket and example images: the data behind the page's teaching views.
+    Stats {
+        #[command(flatten)]
+        model: ModelArgs,
+        #[command(flatten)]
+        data: DataArgs,
+        /// The JSON file to write.
+        #[arg(long)]
+        out: PathBuf,
+        /// Example images per class, evenly spread from the cheapest to the costliest.
+        #[arg(long, default_value_t = 6)]
+        examples: usize,
+        /// Where to write the example images (PNG); their names are relative to it in the JSON.
+        #[arg(long)]
+        examples_dir: Option<PathBuf>,
+        /// Number of cost buckets (equal numbers of images).
+        #[arg(long, default_value_t = 10)]
+        buckets: usize,
+    },
     /// Batch-1 latency of the static and the dynamic path on the same images.
     Bench {
         #[command(flatten)]
@@ -179,6 +199,21 @@ fn main() -> Result<()> {
             static_weights,
             grid,
         } => record(&model, &data, static_weights.as_deref(), &grid.grid),
+        Cmd::Stats {
+            model,
+            data,
+            out,
+            examples,
+            examples_dir,
+            buckets,
+        } => stats(
+            &model,
+            &data,
+            &out,
+            examples,
+            examples_dir.as_deref(),
+            buckets,
+        ),
         Cmd::Bench {
             model,
             data,
@@ -527,6 +562,95 @@ fn record(m: &ModelArgs, d: &DataArgs, static_weights: Option<&Path>, grid: &[f3
         100.0 * dynamic.macs_ratio,
         card_path.display()
     );
+    Ok(())
+}
+
+#[derive(Serialize)]
+struct Example {
+    file: String,
+    source: String,
+    class: usize,
+    prediction: usize,
+    macs: u64,
+    ran: Vec<bool>,
+    kept: Vec<usize>,
+}
+
+fn stats(
+    m: &ModelArgs,
+    d: &DataArgs,
+    out: &Path,
+    per_class: usize,
+    examples_dir: Option<&Path>,
+    buckets: usize,
+) -> Result<()> {
+    let l = load(m)?;
+    let s = samples(&d.data, &l, d.limit)?;
+    let r = run_eval(&l, &s, Exec::Dynamic, l.th)?;
+    let cfg = l.net.config();
+    let mut examples = Vec::new();
+    for class in 0..cfg.num_classes {
+        let mut idx: Vec<usize> = (0..s.len()).filter(|&i| s[i].label == class).collect();
+        idx.sort_by_key(|&i| r.macs[i]);
+        let k = per_class.min(idx.len());
+        for j in 0..k {
+            // Evenly spread over the cost order, cheapest and costliest included.
+            let i = idx[if k > 1 {
+                j * (idx.len() - 1) / (k - 1)
+            } else {
+                0
+            }];
+            let stem = Path::new(&s[i].name).file_stem().map_or_else(
+                || format!("{i}"),
+                |n| n.to_string_lossy().trim_start_matches('#').to_string(),
+            );
+            let file = format!("{}-{stem}.png", cfg.class_names[class]);
+            if let Some(dir) = examples_dir {
+                std::fs::create_dir_all(dir)?;
+                let n = cfg.image_size as u32;
+                image::RgbImage::from_raw(n, n, s[i].rgb.clone())
+                    .context("example image size")?
+                    .save(dir.join(&file))?;
+            }
+            examples.push(Example {
+                file,
+                source: s[i].name.clone(),
+                class,
+                prediction: r.predictions[i],
+                macs: r.macs[i],
+                ran: r.block_ran[i].clone(),
+                kept: r.block_kept[i].clone(),
+            });
+        }
+    }
+    let blocks: Vec<_> = l
+        .net
+        .blocks()
+        .iter()
+        .map(|b| {
+            serde_json::json!({
+                "index": b.index, "stage": b.shape.stage, "position": b.shape.position,
+                "planes": b.shape.planes, "static_macs": b.cost.static_macs,
+            })
+        })
+        .collect();
+    let report = serde_json::json!({
+        "model": l.card.name,
+        "data": d.data.file_name().map(|n| n.to_string_lossy().to_string()),
+        "measured_by": "lcnet stats (native CLI, real skipping)",
+        "images": r.images,
+        "tau_l": l.th.tau_l,
+        "tau_c": l.th.tau_c,
+        "accuracy": r.accuracy,
+        "mean_macs": r.mean_macs,
+        "static_macs": r.static_macs,
+        "blocks": blocks,
+        "classes": lcnet::stats::per_class(&r, &cfg.class_names),
+        "cost_buckets": lcnet::stats::cost_buckets(&r, buckets),
+        "examples": examples,
+    });
+    std::fs::write(out, serde_json::to_string_pretty(&report)? + "\n")?;
+    eprintln!("wrote {}", out.display());
     Ok(())
 }
 
