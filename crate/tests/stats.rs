@@ -13,7 +13,7 @@ fn per_class_and_buckets_summarise_the_images() {
     let varied = (0..8).filter(|&seed| check(seed)).count();
     assert!(
         varied > 0,
-        "no seed gave a block that runs for some images of a class only"
+        "no seed gave images of one class different decisions"
     );
 }
 
