@@ -290,22 +290,7 @@ fn decide_matches_reference() {
 
 /// GPU and CPU decisions agree exactly; gates within 1e-5; logits within 1e-3.
 fn assert_same(what: &str, gpu: &Trace, cpu: &Trace) {
-    assert_eq!(gpu.blocks.len(), cpu.blocks.len());
-    for (x, y) in gpu.blocks.iter().zip(&cpu.blocks) {
-        assert_eq!(x.ran, y.ran, "{what}: block {} ran", x.index);
-        assert_eq!(x.kept, y.kept, "{what}: block {} kept channels", x.index);
-        assert_eq!(x.macs, y.macs, "{what}: block {} MACs", x.index);
-        match (x.l_gate, y.l_gate) {
-            (Some(a), Some(b)) => assert!((a - b).abs() < 1e-5, "{what}: L-gate {a} vs {b}"),
-            (None, None) => {}
-            _ => panic!("{what}: block {}: L-gate in one trace only", x.index),
-        }
-        match (&x.c_gates, &y.c_gates) {
-            (Some(a), Some(b)) => assert!(max_abs_diff(a, b) < 1e-5, "{what}: C-gates"),
-            (None, None) => {}
-            _ => panic!("{what}: block {}: C-gates in one trace only", x.index),
-        }
-    }
+    assert_same_decisions(what, gpu, cpu);
     let diff = max_abs_diff(&gpu.logits, &cpu.logits);
     assert!(diff < 1e-3, "{what}: logits differ by {diff}");
     assert_eq!(

@@ -18,27 +18,6 @@ fn run(
     (logits.to_vec2::<f32>().unwrap(), traces)
 }
 
-fn assert_same_decisions(a: &Trace, b: &Trace) {
-    assert_eq!(a.blocks.len(), b.blocks.len());
-    for (x, y) in a.blocks.iter().zip(&b.blocks) {
-        assert_eq!(x.ran, y.ran, "block {} ran", x.index);
-        assert_eq!(x.kept, y.kept, "block {} kept channels", x.index);
-        assert_eq!(x.macs, y.macs, "block {} MACs", x.index);
-        let (gx, gy) = (x.l_gate.unwrap(), y.l_gate.unwrap());
-        assert!(
-            (gx - gy).abs() < 1e-5,
-            "block {} L-gate {gx} vs {gy}",
-            x.index
-        );
-        match (&x.c_gates, &y.c_gates) {
-            (Some(cx), Some(cy)) => assert!(max_abs_diff(cx, cy) < 1e-5),
-            (None, None) => {}
-            _ => panic!("block {}: C-gates present in one trace only", x.index),
-        }
-    }
-    assert_eq!(a.macs, b.macs);
-}
-
 #[test]
 fn dynamic_matches_dense_masked_on_random_models() {
     let cfg = tiny_config(true);
@@ -64,7 +43,7 @@ fn dynamic_matches_dense_masked_on_random_models() {
                     diff < 1e-4,
                     "seed {seed} image {i}: logits differ by {diff}"
                 );
-                assert_same_decisions(&td[i], &tm[i]);
+                assert_same_decisions(&format!("image {i}"), &td[i], &tm[i]);
                 for b in &td[i].blocks {
                     if b.ran {
                         ran_blocks += 1;
@@ -148,7 +127,7 @@ fn a_block_with_every_channel_skipped_keeps_its_bias() {
             "stage2.1 should run with no channels"
         );
         assert!(max_abs_diff(&ld[i], &lm[i]) < 1e-4);
-        assert_same_decisions(&td[i], &tm[i]);
+        assert_same_decisions(&format!("image {i}"), &td[i], &tm[i]);
     }
 }
 

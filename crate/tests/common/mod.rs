@@ -6,7 +6,7 @@ use std::collections::HashMap;
 use candle_core::{Device, Tensor};
 use candle_nn::VarBuilder;
 use lcnet::model::expected_tensors;
-use lcnet::{Config, LcNet};
+use lcnet::{Config, LcNet, Trace};
 
 /// A small deterministic generator (SplitMix64), so tests need no RNG crate and no seed state.
 pub struct Rng(u64);
@@ -98,4 +98,26 @@ pub fn repo_root() -> std::path::PathBuf {
         .parent()
         .unwrap()
         .to_path_buf()
+}
+
+/// Two traces of the same image made the same decisions: identical ran flags, kept channel lists
+/// and MACs; gates within 1e-5.
+pub fn assert_same_decisions(what: &str, a: &Trace, b: &Trace) {
+    assert_eq!(a.blocks.len(), b.blocks.len());
+    for (x, y) in a.blocks.iter().zip(&b.blocks) {
+        assert_eq!(x.ran, y.ran, "{what}: block {} ran", x.index);
+        assert_eq!(x.kept, y.kept, "{what}: block {} kept channels", x.index);
+        assert_eq!(x.macs, y.macs, "{what}: block {} MACs", x.index);
+        match (x.l_gate, y.l_gate) {
+            (Some(g), Some(h)) => assert!((g - h).abs() < 1e-5, "{what}: L-gate {g} vs {h}"),
+            (None, None) => {}
+            _ => panic!("{what}: block {}: L-gate in one trace only", x.index),
+        }
+        match (&x.c_gates, &y.c_gates) {
+            (Some(g), Some(h)) => assert!(max_abs_diff(g, h) < 1e-5, "{what}: C-gates"),
+            (None, None) => {}
+            _ => panic!("{what}: block {}: C-gates in one trace only", x.index),
+        }
+    }
+    assert_eq!(a.macs, b.macs, "{what}: MACs");
 }
