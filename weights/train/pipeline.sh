@@ -10,7 +10,7 @@ if [ ! -f weights/resnet56-static.safetensors ]; then
     --out weights/resnet56-static.safetensors
 fi
 if [ ! -f weights/lcnet-resnet56.safetensors ]; then
-  python3 $T/train.py --phase gated --epochs 40 --lr 0.05 --target 0.35 --lam 4 --ramp 10 \
+  python3 $T/train.py --phase gated --epochs 40 --lr 0.05 --target 0.35 --lam 10 --ramp 10 \
     --init weights/resnet56-static.safetensors "$@" --out weights/lcnet-resnet56.safetensors
 fi
 rm -f weights/checkpoint-wip.pt
