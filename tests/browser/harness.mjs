@@ -16,7 +16,7 @@ export const ARTIFACTS = join(ROOT, 'tests', 'artifacts');
 export const CHROMIUM = process.env.LCNET_CHROMIUM || '/usr/bin/chromium';
 
 const BUILD_HINT = 'run the build first: `cargo xtask build --weights <file.safetensors>` ' +
-  '(it writes www/pkg/, www/weights/model.{safetensors,json} and www/gallery/)';
+  '(it writes www/pkg/, www/weights/model.{safetensors,json}, www/gallery/ and www/stats/)';
 
 /** Throws a clear error naming what is missing when www/ has not been built. */
 export function requireBuild() {
@@ -26,6 +26,7 @@ export function requireBuild() {
     'weights/model.json',
     'weights/model.safetensors',
     'gallery/gallery.json',
+    'stats/stats.json',
   ];
   const missing = needed.filter((p) => !existsSync(join(WWW, p)));
   if (missing.length) {

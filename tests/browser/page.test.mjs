@@ -135,7 +135,7 @@ test('hover and keyboard focus on a block show its numbers', async () => {
   assert.equal(await tip.isHidden(), true);
 
   // Keyboard: Tab until a block has focus, then the arrow keys walk the network.
-  await page.locator('#tau-reset').focus();
+  await page.locator('#bench-btn').focus();
   let focused = null;
   for (let i = 0; i < 50 && focused === null; i++) {
     await page.keyboard.press('Tab');

@@ -9,10 +9,11 @@ Two phases, each resumable from one checkpoint file that is overwritten as it go
    `lam * (mean MACs / static MACs - target)^2`, with the target lowered linearly from 1 to
    `--target` over the first `--ramp` epochs.
 
-Example (the recipe used for the shipped weights, see weights/README.md):
+The recipe used for the shipped weights is `weights/train/pipeline.sh` (see weights/README.md):
     python weights/train/train.py --phase static --epochs 80 --out weights/resnet56-static.safetensors
     python weights/train/train.py --phase gated --epochs 40 --init weights/resnet56-static.safetensors \
         --out weights/lcnet-resnet56.safetensors
+is the general shape.
 Re-running the same command resumes from `--ckpt` when it holds a run of the same phase.
 """
 
@@ -56,11 +57,23 @@ def parse_args(argv=None):
     p.add_argument("--init", help="gated: static weights (safetensors) to start from")
     p.add_argument("--ckpt", default=str(ROOT / "weights/checkpoint-wip.pt"))
     p.add_argument("--out", required=True, help="final weights (safetensors)")
+    p.add_argument(
+        "--first-schedule",
+        metavar="EPOCHS:STEP",
+        help="the LR followed a cosine over EPOCHS epochs until global step STEP, then switched\n"
+        "to the --epochs schedule (how a run is shortened mid-way, reproducibly)",
+    )
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--eval-every", type=int, default=5)
     p.add_argument("--save-every", type=int, default=100, help="steps between checkpoints")
     p.add_argument("--threads", type=int, default=max(1, os.cpu_count() or 1))
-    p.add_argument("--no-bf16", action="store_true", help="train in fp32 (default: bf16 autocast)")
+    p.add_argument(
+        "--precision",
+        choices=["auto", "bf16", "fp32"],
+        default="auto",
+        help="bf16 autocast is ~2x faster where the CPU has bf16 instructions (AMX, AVX512-BF16)\n"
+        "and ~5x slower where it does not; auto picks by the CPU's flags",
+    )
     return p.parse_args(argv)
 
 
@@ -87,11 +100,29 @@ def augment(x: torch.Tensor, gen: torch.Generator) -> torch.Tensor:
     return out
 
 
-def lr_at(args, epoch_f: float) -> float:
+def lr_at(args, epoch_f: float, first: tuple[float, float] | None = None) -> float:
+    """Linear warm-up, then cosine to 0 at `args.epochs`. With `first = (epochs, switch)` the run
+    began on a cosine over `epochs` and was shortened at epoch `switch`."""
+    epochs = args.epochs
+    if first is not None and epoch_f < first[1]:
+        epochs = first[0]
     if epoch_f < args.warmup:
         return args.lr * (epoch_f + 1e-3) / args.warmup
-    t = (epoch_f - args.warmup) / max(1e-9, args.epochs - args.warmup)
+    t = (epoch_f - args.warmup) / max(1e-9, epochs - args.warmup)
     return 0.5 * args.lr * (1 + math.cos(math.pi * min(1.0, t)))
+
+
+def cpu_has_bf16() -> bool:
+    try:
+        flags = Path("/proc/cpuinfo").read_text()
+    except OSError:
+        return False
+    return "avx512_bf16" in flags or "amx_bf16" in flags
+
+
+def parse_first_schedule(text: str, steps_per_epoch: int) -> tuple[float, float]:
+    epochs, _, step = text.partition(":")
+    return float(epochs), int(step) / steps_per_epoch
 
 
 def export_state(model: LCNet) -> dict:
@@ -140,6 +171,11 @@ def main(argv=None):
     n = len(train_y)
     steps_per_epoch = n // args.batch  # drop the last partial batch
     print(f"train {n} test {len(test_y)} steps/epoch {steps_per_epoch}", flush=True)
+    use_bf16 = args.precision == "bf16" or (args.precision == "auto" and cpu_has_bf16())
+    print(f"precision {'bf16 autocast' if use_bf16 else 'fp32'}", flush=True)
+    first = None
+    if args.first_schedule:
+        first = parse_first_schedule(args.first_schedule, steps_per_epoch)
 
     model = LCNet(args.depth, gate_hidden=args.gate_hidden, gated=args.phase == "gated")
     decay, no_decay = [], []
@@ -157,7 +193,9 @@ def main(argv=None):
     resumed = False
     if ckpt_path.exists():
         ck = torch.load(ckpt_path, map_location="cpu", weights_only=False)
-        if ck["phase"] == args.phase and ck["args"]["epochs"] == args.epochs:
+        same_schedule = ck["args"]["epochs"] == args.epochs
+        shortened = first is not None and ck["args"]["epochs"] == first[0]
+        if ck["phase"] == args.phase and (same_schedule or shortened):
             model.load_state_dict(ck["model"])
             opt.load_state_dict(ck["opt"])
             gen.set_state(ck["gen"])
@@ -200,14 +238,14 @@ def main(argv=None):
         while state["step"] < steps_per_epoch:
             step = state["step"]
             epoch_f = state["epoch"] + step / steps_per_epoch
-            lr = lr_at(args, epoch_f)
+            lr = lr_at(args, epoch_f, first)
             for g in opt.param_groups:
                 g["lr"] = lr
             idx = perm[step * args.batch : (step + 1) * args.batch]
             x = augment(normalize(torch.from_numpy(train_x[idx.numpy()])), gen)
             x = x.contiguous(memory_format=torch.channels_last)
             y = torch.from_numpy(train_y[idx.numpy()])
-            with torch.autocast("cpu", dtype=torch.bfloat16, enabled=not args.no_bf16):
+            with torch.autocast("cpu", dtype=torch.bfloat16, enabled=use_bf16):
                 logits, infos = model(x, leak=args.leak)
             logits = logits.float()
             loss = F.cross_entropy(logits, y)

@@ -32,15 +32,20 @@ export function h(tag, attrs = {}, children = []) {
  * DOM elements from a tree.
  * @param {object|string} node
  * @param {Document} doc
+ * @param {boolean} [svg] inside an <svg> element
  * @returns {Node}
  */
-export function render(node, doc) {
+export function render(node, doc, svg = false) {
   if (typeof node === 'string') return doc.createTextNode(node);
-  const el = doc.createElement(node.tag);
+  // An <svg> and everything inside it live in the SVG namespace.
+  const inSvg = svg || node.tag === 'svg';
+  const el = inSvg ? doc.createElementNS(SVG_NS, node.tag) : doc.createElement(node.tag);
   for (const [k, v] of Object.entries(node.attrs)) el.setAttribute(k, v);
-  for (const c of node.children) el.appendChild(render(c, doc));
+  for (const c of node.children) el.appendChild(render(c, doc, inSvg));
   return el;
 }
+
+const SVG_NS = 'http://www.w3.org/2000/svg';
 
 /**
  * Replaces the children of `container` with the rendered tree.

@@ -5,6 +5,7 @@
 import { cssVariables, THRESHOLDS, LAYOUT } from './theme.js';
 import * as V from './view.js';
 import * as D from './draw.js';
+import * as T from './teach.js';
 
 const $ = (id) => document.getElementById(id);
 
@@ -123,7 +124,9 @@ function onReady(m) {
   setStatus(`Model ready${m.cached ? ' (weights from this browser’s cache)' : ''}. Choose, drop or paste an image.`);
   document.body.dataset.weights = m.cached ? 'cache' : 'network';
   document.body.dataset.state = 'ready';
+  showCurve();
   loadGallery();
+  loadStats();
 }
 
 // ---- backend --------------------------------------------------------------------------------
@@ -317,6 +320,10 @@ function showOutput(output) {
   r.dataset.count = String(state.results);
   r.dataset.source = state.shown ? state.shown.name : '';
   $('bench-btn').disabled = false;
+  $('compare-pin').disabled = false;
+  $('knob-result').textContent = `${state.shown ? state.shown.name : 'The image'} at these thresholds: ` +
+    `${view.prediction.label} (${view.prediction.probText}), ${view.cost.usedText} of the static MACs, ${view.blocksText}.`;
+  renderCompare();
   setStatus(`Showing ${state.shown ? state.shown.name : 'the image'}.`);
 }
 
@@ -477,7 +484,9 @@ function onSlider() {
   state.tauL = Number($('tau-l').value);
   state.tauC = Number($('tau-c').value);
   showThresholds();
+  showCurve();
   rerun();
+  rerunCompare();
 }
 $('tau-l').addEventListener('input', onSlider);
 $('tau-c').addEventListener('input', onSlider);
@@ -487,6 +496,228 @@ $('tau-reset').addEventListener('click', () => {
   $('tau-c').value = String(state.card.config.tau_c);
   onSlider();
 });
+
+// ---- the accuracy/cost curve -----------------------------------------------------------------
+
+function showCurve() {
+  if (!state.card) return;
+  const cv = T.curveView(state.card, state.tauL, state.tauC);
+  if (!cv) {
+    $('curve').replaceChildren(D.render(D.h('p', { class: 'muted' },
+      'This model’s card has no measured curve (run `lcnet record` on the test set).'), document));
+    $('curve-legend').replaceChildren();
+    $('curve-now').textContent = '';
+    return;
+  }
+  D.mount($('curve'), T.curveTree(cv));
+  D.mount($('curve-legend'), T.curveLegendTree(cv));
+  $('curve-now').textContent = cv.marker.text;
+}
+
+// ---- compare two images ---------------------------------------------------------------------
+
+/** A: {name, url, rgb, trace}; B is always the shown image. */
+const compare = { a: null };
+let compareQueue = Promise.resolve();
+
+function renderCompare() {
+  if (!compare.a || !state.output || !state.shown) return;
+  const cv = T.compareView(compare.a, { name: state.shown.name, trace: state.output.trace });
+  D.mount($('compare'), T.compareTree(cv, { a: compare.a.url, b: state.shown.url }));
+}
+
+/** Classifies prepared RGB bytes at the current thresholds without showing the result. */
+function classifyRgb(rgb) {
+  const copy = Uint8Array.from(rgb);
+  return request({ cmd: 'classify', rgb: copy, tauL: state.tauL, tauC: state.tauC }, [copy.buffer]);
+}
+
+// The thresholds moved: A runs again (B is the shown image, which `rerun` handles).
+function rerunCompare() {
+  if (!compare.a) return;
+  const a = compare.a;
+  compareQueue = compareQueue.then(async () => {
+    if (compare.a !== a) return;
+    try {
+      const out = await classifyRgb(a.rgb);
+      if (compare.a === a) {
+        a.trace = out.trace;
+        renderCompare();
+      }
+    } catch (e) {
+      showError(`Could not re-run the pinned image: ${e.message}`);
+    }
+  });
+}
+
+$('compare-pin').addEventListener('click', () => {
+  if (!state.shown || !state.output) return;
+  // An uploaded image's object URL now belongs to A: it must outlive the shown image.
+  const own = state.shown.ownUrl;
+  state.shown.ownUrl = false;
+  setCompareA({
+    name: state.shown.name,
+    url: state.shown.url,
+    ownUrl: own,
+    rgb: state.shown.prepared.rgb,
+    trace: state.output.trace,
+  });
+});
+
+function setCompareA(a) {
+  const old = compare.a;
+  if (old && old.ownUrl && old.url !== a.url && old.url !== state.shown?.url) URL.revokeObjectURL(old.url);
+  compare.a = a;
+  renderCompare();
+}
+
+/** Pins the cheapest example of the test set as A and shows the costliest as B. */
+async function compareExtremes() {
+  const items = T.examplesView(stats.data, { sort: 'cost' });
+  if (items.length < 2) return;
+  const cheap = items[0];
+  const dear = items[items.length - 1];
+  const url = `stats/${encodeURIComponent(cheap.file)}`;
+  try {
+    const res = await fetch(url);
+    if (!res.ok) throw new Error(`HTTP ${res.status}`);
+    const bytes = new Uint8Array(await res.arrayBuffer());
+    const out = await request({ cmd: 'classify', bytes, tauL: state.tauL, tauC: state.tauC }, [bytes.buffer]);
+    setCompareA({ name: cheap.file, url, ownUrl: false, rgb: out.prepared.rgb, trace: out.trace });
+  } catch (e) {
+    showError(`Could not load the example ${cheap.file}: ${e.message}.`);
+    return;
+  }
+  await pickExample(dear);
+}
+$('compare-extremes').addEventListener('click', () => compareExtremes());
+
+// ---- per-class statistics, examples, cost buckets ------------------------------------------------
+
+const stats = { data: null, selected: null, sort: 'cost' };
+
+async function loadStats() {
+  let data;
+  try {
+    const res = await fetch('stats/stats.json');
+    if (!res.ok) throw new Error(res.status === 404 ? 'this build has no stats/stats.json' : `HTTP ${res.status}`);
+    data = await res.json();
+  } catch (e) {
+    statsUnavailable(`The per-class views are not available: ${e.message}.`);
+    return;
+  }
+  const problem = T.statsProblem(data, state.card);
+  if (problem) {
+    statsUnavailable(`The per-class views are not shown: the shipped stats.json does not match the model (${problem}).`);
+    return;
+  }
+  stats.data = data;
+  $('classes-note').textContent = `Measured by ${data.measured_by} ` +
+    `over ${data.images.toLocaleString('en')} test images at the model’s thresholds ` +
+    `(τL ${data.tau_l.toFixed(2)}, τC ${data.tau_c.toFixed(2)}): ${V.formatPercent(data.accuracy)} correct, ` +
+    `${V.formatPercent(data.mean_macs / data.static_macs)} of the static MACs on average. Click a cell for examples of that class.`;
+  renderHeatmaps();
+  renderExamples();
+  D.mount($('buckets'), T.bucketsTree(T.bucketsView(data)));
+  $('compare-extremes').disabled = false;
+  document.body.dataset.stats = 'ready';
+}
+
+function statsUnavailable(text) {
+  $('classes-note').textContent = text;
+  $('heatmaps').replaceChildren();
+  document.body.dataset.stats = 'missing';
+}
+
+function renderHeatmaps() {
+  const sel = stats.selected;
+  const wrap = $('heatmaps');
+  wrap.replaceChildren(
+    D.render(T.heatmapTree(T.heatmapView(stats.data, 'run'), sel), document),
+    D.render(T.heatmapTree(T.heatmapView(stats.data, 'kept'), sel), document),
+  );
+}
+
+function renderExamples() {
+  const sel = stats.selected;
+  const items = T.examplesView(stats.data, {
+    sort: stats.sort,
+    classIndex: sel ? sel.class : null,
+    block: sel ? sel.block : null,
+  });
+  D.mount($('examples'), T.examplesTree(items, 'stats/'));
+  const label = sel ? stats.data.classes[sel.class].label : null;
+  $('examples-title').textContent = sel ? `Examples: ${label}, block ${sel.block + 1}` : 'Examples from the test set';
+  $('examples-all').hidden = !sel;
+  if (sel) {
+    const ran = items.filter((e) => e.blockRan).length;
+    $('examples-caption').textContent = `${items.length} ${label} test images spread from the cheapest to the ` +
+      `costliest; block ${sel.block + 1} ran for ${ran} of them (faded: skipped). Click one to run it.`;
+  } else {
+    $('examples-caption').textContent = `${items.length} test images, ${items.length / stats.data.classes.length} per class, ` +
+      'spread from the cheapest to the costliest for the model. The percentage is each one’s cost against the ' +
+      'static network; red frame: misclassified. Click one to run it.';
+  }
+}
+
+$('heatmaps').addEventListener('click', (e) => {
+  const b = e.target.closest('.hm-cell');
+  if (!b) return;
+  stats.selected = { class: Number(b.dataset.class), block: Number(b.dataset.block) };
+  const metric = b.closest('table').dataset.metric;
+  renderHeatmaps();
+  renderExamples();
+  $('heatmaps').querySelector(`table[data-metric="${metric}"] .hm-selected`)?.focus();
+});
+
+// Arrow keys move between the cells of a heatmap (one tab stop per table).
+$('heatmaps').addEventListener('keydown', (e) => {
+  const cell = e.target.closest('.hm-cell');
+  const moves = { ArrowLeft: [0, -1], ArrowRight: [0, 1], ArrowUp: [-1, 0], ArrowDown: [1, 0] };
+  if (!cell || !moves[e.key]) return;
+  const table = cell.closest('table');
+  const rows = Array.from(table.querySelectorAll('tbody tr'), (tr) => Array.from(tr.querySelectorAll('.hm-cell')));
+  const r = rows.findIndex((row) => row.includes(cell));
+  const c = rows[r].indexOf(cell);
+  const [dr, dc] = moves[e.key];
+  const next = rows[Math.max(0, Math.min(rows.length - 1, r + dr))][Math.max(0, Math.min(rows[0].length - 1, c + dc))];
+  cell.tabIndex = -1;
+  next.tabIndex = 0;
+  next.focus();
+  e.preventDefault();
+});
+
+$('examples-sort').addEventListener('change', (e) => {
+  stats.sort = e.target.value;
+  if (stats.data) renderExamples();
+});
+
+$('examples-all').addEventListener('click', () => {
+  stats.selected = null;
+  renderHeatmaps();
+  renderExamples();
+});
+
+$('examples').addEventListener('click', (e) => {
+  const b = e.target.closest('.example');
+  if (!b || !stats.data) return;
+  const item = T.examplesView(stats.data).find((x) => x.file === b.dataset.file);
+  if (item) pickExample(item);
+});
+
+async function pickExample(item) {
+  const url = `stats/${encodeURIComponent(item.file)}`;
+  let blob;
+  try {
+    const res = await fetch(url);
+    if (!res.ok) throw new Error(`HTTP ${res.status}`);
+    blob = await res.blob();
+  } catch (e) {
+    showError(`Could not load the example ${item.file}: ${e.message}.`);
+    return;
+  }
+  await classifyBlob(blob, item.file, { url, truth: item.label });
+}
 
 // ---- benchmark ------------------------------------------------------------------------------
 
@@ -596,6 +827,15 @@ window.lcnetDebug = {
   bench: (runs) => runBench(runs),
   /** Switches the backend as the toggle does and re-runs the shown image. */
   setBackend: (name) => switchBackend(name),
+  /** The compare view's pinned image A ({name, trace}) or null. */
+  get compareA() {
+    return compare.a && { name: compare.a.name, trace: compare.a.trace };
+  },
+  /** Resolves when every compare re-run asked for so far has been drawn. */
+  compareSettled: () => compareQueue,
+  get stats() {
+    return stats.data;
+  },
   /** Destroys the GPU device, as a lost GPU would be. */
   loseGpu: () => request({ cmd: 'lose-gpu' }),
   get backend() {

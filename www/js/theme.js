@@ -57,6 +57,16 @@ export const COLORS = Object.freeze({
   shadow: 'rgba(0, 0, 0, 0.15)',
 });
 
+/** The threshold sweeps of the accuracy/cost curve, and the marked setting. */
+export const SERIES = Object.freeze({
+  both: OKABE_ITO.blue,
+  tauL: OKABE_ITO.orange,
+  tauC: OKABE_ITO.green,
+  marker: OKABE_ITO.vermillion,
+  compareA: OKABE_ITO.blue,
+  compareB: OKABE_ITO.purple,
+});
+
 /** Sizes of the visualizer and the page, in CSS pixels unless a unit is given. */
 export const LAYOUT = Object.freeze({
   /** Channel cells per row in a block's channel strip. */
@@ -143,6 +153,7 @@ export function textOn(background) {
 export function cssVariables() {
   const vars = [];
   for (const [k, v] of Object.entries(COLORS)) vars.push([`--c-${kebab(k)}`, v]);
+  for (const [k, v] of Object.entries(SERIES)) vars.push([`--s-${kebab(k)}`, v]);
   for (const [k, v] of Object.entries(LAYOUT)) {
     const unitless = typeof v !== 'number' || UNITLESS.has(k);
     vars.push([`--${kebab(k)}`, unitless ? String(v) : `${v}px`]);

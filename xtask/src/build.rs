@@ -58,6 +58,7 @@ pub fn build(opts: &Options) -> Result<PathBuf> {
         &www.join("weights/model.json"),
     )?;
     copy_gallery(&root().join(GALLERY_SRC), &www.join("gallery"))?;
+    copy_stats(&stats_dir(&weights), &www.join("stats"))?;
 
     let (raw, gz) = sizes(&bg)?;
     println!(
@@ -234,6 +235,38 @@ fn copy_gallery(from: &Path, to: &Path) -> Result<()> {
         }
     }
     println!("gallery: {count} files copied to {}", short(to));
+    Ok(())
+}
+
+/// Where `lcnet stats` wrote the teaching views' data for `weights`: `<weights stem>-stats/`
+/// next to it (`stats.json` and the example PNGs).
+pub fn stats_dir(weights: &Path) -> PathBuf {
+    let stem = weights
+        .file_stem()
+        .map_or_else(|| "model".to_string(), |s| s.to_string_lossy().to_string());
+    weights.with_file_name(format!("{stem}-stats"))
+}
+
+/// Replaces `www/stats/` with the stats of the shipped weights (stats of another model would
+/// describe a network the page does not run).
+fn copy_stats(from: &Path, to: &Path) -> Result<()> {
+    remove_dir(to)?;
+    if !from.join("stats.json").is_file() {
+        println!(
+            "note: no {}/stats.json (run `lcnet stats`), the per-class views stay empty",
+            short(from)
+        );
+        return Ok(());
+    }
+    let mut count = 0;
+    for entry in fs::read_dir(from)? {
+        let entry = entry?;
+        if entry.file_type()?.is_file() {
+            copy(&entry.path(), &to.join(entry.file_name()))?;
+            count += 1;
+        }
+    }
+    println!("stats: {count} files copied to {}", short(to));
     Ok(())
 }
 

@@ -46,6 +46,19 @@ enum Cli {
         #[command(flatten)]
         weights: WeightsArg,
     },
+    /// Measure the shipped model on the test set with the native CLI and write what the page
+    /// shows: `lcnet record` (accuracy, MACs, the threshold curve; into the model card) and
+    /// `lcnet stats` (per-class tables, cost buckets, example images; into `<weights>-stats/`).
+    Measure {
+        #[command(flatten)]
+        weights: WeightsArg,
+        /// CIFAR-10: the JPEG mirror's zip, an extracted folder or cifar-10-batches-bin/.
+        #[arg(long, default_value = "../shared/datasets/cifar10-jpeg.zip")]
+        data: PathBuf,
+        /// The static baseline to evaluate next to it [default: for lcnet-X, X-static next to it].
+        #[arg(long)]
+        static_weights: Option<PathBuf>,
+    },
     /// Build, then run the in-browser benchmark (tests/bench/bench-web.mjs).
     BenchWeb {
         #[command(flatten)]
@@ -119,8 +132,51 @@ fn try_main() -> Result<()> {
         }
         Cli::Validate => validate::validate(),
         Cli::Test { weights } => test::test(&weights),
+        Cli::Measure {
+            weights,
+            data,
+            static_weights,
+        } => measure(&weights, &data, static_weights),
         Cli::BenchWeb { weights, args } => bench_web::bench_web(&weights, &args),
     }
+}
+
+/// `cargo xtask measure`: `lcnet record`, then `lcnet stats`, on the full test set.
+fn measure(weights: &WeightsArg, data: &Path, static_weights: Option<PathBuf>) -> Result<()> {
+    let weights = weights.resolve()?;
+    let data = std::path::absolute(data)?;
+    let static_weights = static_weights.or_else(|| {
+        let name = weights.file_name()?.to_str()?.strip_prefix("lcnet-")?;
+        Some(weights.with_file_name(name.replace(".safetensors", "-static.safetensors")))
+    });
+    let cli = |sub: &str| {
+        let mut c = cargo();
+        c.args([
+            "run",
+            "--release",
+            "-p",
+            "lcnet",
+            "--bin",
+            "lcnet",
+            "--",
+            sub,
+        ]);
+        c.arg("--weights").arg(&weights).arg("--data").arg(&data);
+        c
+    };
+    let mut record = cli("record");
+    if let Some(s) = static_weights.filter(|p| p.is_file()) {
+        record.arg("--static-weights").arg(s);
+    } else {
+        println!("note: no static baseline found next to the weights; recording without it");
+    }
+    run(&mut record)?;
+    let dir = build::stats_dir(&weights);
+    run(cli("stats")
+        .arg("--out")
+        .arg(dir.join("stats.json"))
+        .arg("--examples-dir")
+        .arg(&dir))
 }
 
 /// The workspace root; every command runs from here whatever the caller's directory.

@@ -1,0 +1,184 @@
+// Unit tests of www/js/teach.js: the curve, compare, heatmap, example and bucket views are built
+// from the data files only, and the marked setting follows the thresholds.
+
+import test from 'node:test';
+import assert from 'node:assert/strict';
+
+import * as T from '../../www/js/teach.js';
+import { walk } from '../../www/js/draw.js';
+import { syntheticTrace } from './synthetic.mjs';
+
+// A card whose curve has the shape `lcnet record` writes (f32 thresholds, three sweeps).
+function card() {
+  const f32 = (x) => Math.fround(x);
+  const curve = [];
+  const pt = (sweep, l, c, accuracy, macs) => curve.push({
+    sweep, tau_l: f32(l), tau_c: f32(c), accuracy, macs_ratio: macs, images: 10000,
+  });
+  pt('both', 0, 0, 0.91, 0.40);
+  pt('both', 0.1, 0.1, 0.89, 0.30);
+  pt('both', 0.2, 0.2, 0.80, 0.20);
+  pt('tau_l', 0.1, 0, 0.90, 0.35);
+  pt('tau_l', 0.2, 0, 0.86, 0.28);
+  pt('tau_c', 0, 0.1, 0.905, 0.36);
+  pt('tau_c', 0, 0.2, 0.88, 0.31);
+  return {
+    name: 'lcnet-test',
+    config: { depth: 20 },
+    results: { rust: { curve, static_baseline: { result: { accuracy: 0.92, macs_ratio: 1 } } } },
+  };
+}
+
+function nodes(tree, pred) {
+  const out = [];
+  walk(tree, (n) => {
+    if (pred(n)) out.push(n);
+  });
+  return out;
+}
+
+test('curveView groups the sweeps and marks a measured setting exactly', () => {
+  const cv = T.curveView(card(), 0.1, 0.1);
+  assert.deepEqual(cv.series.map((s) => s.id), ['both', 'tau_l', 'tau_c']);
+  // The single-knob sweeps start at the joint sweep's origin.
+  assert.equal(cv.series[1].points.length, 3);
+  assert.equal(cv.series[1].points[0].x, 0.40);
+  assert.equal(cv.marker.exact, true);
+  assert.equal(cv.marker.x, 0.30);
+  assert.equal(cv.marker.y, 0.89);
+  assert.match(cv.marker.text, /89% accuracy at 30% of the static MACs on 10,000 test images/);
+  assert.equal(cv.baseline.y, 0.92);
+  assert.ok(cv.yMin <= 0.8 && cv.yMax >= 0.92);
+});
+
+test('curveView moves the marker with the thresholds and says when a setting was not measured', () => {
+  const a = T.curveView(card(), 0.2, 0);
+  assert.equal(a.marker.exact, true);
+  assert.equal(a.marker.x, 0.28);
+  const b = T.curveView(card(), 0.13, 0.04);
+  assert.equal(b.marker.exact, false);
+  assert.equal(b.marker.tauL.toFixed(2), '0.10');
+  assert.equal(b.marker.tauC.toFixed(2), '0.00');
+  assert.equal(b.marker.x, 0.35);
+  assert.match(b.marker.text, /was not measured; the ring marks the nearest measured setting/);
+});
+
+test('curveView returns null for a card without a measured curve', () => {
+  assert.equal(T.curveView({ results: { pytorch: { accuracy: 0.9 } } }, 0, 0), null);
+  assert.equal(T.curveView({}, 0, 0), null);
+});
+
+test('curveTree draws one polyline per sweep and the marker inside the plot', () => {
+  const tree = T.curveTree(T.curveView(card(), 0, 0.2));
+  assert.equal(tree.tag, 'svg');
+  assert.equal(nodes(tree, (n) => n.tag === 'polyline').length, 3);
+  const circles = nodes(tree, (n) => n.tag === 'circle' && n.attrs['data-tau-l'] !== undefined);
+  assert.equal(circles.length, 3 + 3 + 3);
+  const [marker] = nodes(tree, (n) => n.attrs.class && n.attrs.class.startsWith('marker'));
+  assert.equal(marker.attrs['data-exact'], 'true');
+  assert.equal(Number(marker.attrs['data-x']), 0.31);
+  const ring = marker.children.find((c) => c.tag === 'circle');
+  const [x, y] = [Number(ring.attrs.cx), Number(ring.attrs.cy)];
+  assert.ok(x >= T.CURVE_BOX.left && x <= T.CURVE_BOX.width - T.CURVE_BOX.right);
+  assert.ok(y >= T.CURVE_BOX.top && y <= T.CURVE_BOX.height - T.CURVE_BOX.bottom);
+});
+
+test('compareView aligns two traces block by block and states the cost difference', () => {
+  const a = syntheticTrace(20);
+  const b = syntheticTrace(20, { tauC: 0.5 });
+  const cv = T.compareView({ name: 'a.png', trace: a }, { name: 'b.png', trace: b });
+  assert.equal(cv.blocks.length, 9);
+  for (const [i, x] of cv.blocks.entries()) {
+    assert.equal(x.a.kept, a.blocks[i].kept.length);
+    assert.equal(x.b.kept, b.blocks[i].kept.length);
+    assert.equal(x.differs, a.blocks[i].kept.length !== b.blocks[i].kept.length);
+  }
+  assert.ok(b.macs < a.macs);
+  assert.match(cv.diffText, /^A \(a\.png\) cost .* MACs more than B \(b\.png\)/);
+  assert.equal(cv.same, cv.blocks.filter((x) => !x.differs).length);
+  const tree = T.compareTree(cv, { a: 'a.png', b: 'b.png' });
+  const cells = nodes(tree, (n) => n.attrs.class && n.attrs.class.startsWith('cmp-cell'));
+  assert.equal(cells.length, 18);
+  assert.equal(cells.filter((c) => c.attrs['data-side'] === 'a').length, 9);
+  const same = T.compareView({ name: 'x', trace: a }, { name: 'y', trace: a });
+  assert.equal(same.diffText, 'Both images cost the same.');
+  assert.equal(same.same, 9);
+});
+
+// The shape `lcnet stats` writes, for a depth-8 model (3 blocks) and 10 classes.
+function stats() {
+  const labels = ['airplane', 'automobile', 'bird', 'cat', 'deer', 'dog', 'frog', 'horse', 'ship', 'truck'];
+  const blocks = [0, 1, 2].map((i) => ({ index: i, stage: i, position: 0, planes: [16, 32, 64][i], static_macs: 1000 }));
+  const classes = labels.map((label, c) => ({
+    class: c, label, images: 1000, accuracy: 0.5 + c / 40, mean_macs: 3000,
+    run_rate: [1, c / 10, 0.5], mean_kept: [8, 16 * (c / 10), 0],
+  }));
+  const examples = [];
+  for (let c = 0; c < 10; c++) {
+    for (let j = 0; j < 2; j++) {
+      examples.push({
+        file: `${labels[c]}-${j}.png`, source: `test/${labels[c]}/000${j}.jpg`, class: c,
+        prediction: j === 1 && c === 3 ? 5 : c, macs: 1000 + 100 * c + 500 * j, ran: [true, j === 1, false], kept: [8, j ? 4 : 0, 0],
+      });
+    }
+  }
+  return {
+    model: 'lcnet-test', images: 10000, tau_l: 0, tau_c: 0, accuracy: 0.6, mean_macs: 2000, static_macs: 4000,
+    blocks, classes, examples,
+    cost_buckets: [
+      { macs_lo: 1000, macs_hi: 1500, images: 5000, accuracy: 0.9 },
+      { macs_lo: 1500, macs_hi: 3000, images: 5000, accuracy: 0.3 },
+    ],
+  };
+}
+
+test('heatmapView has one row per class and one cell per block, from the stats only', () => {
+  const s = stats();
+  const run = T.heatmapView(s, 'run');
+  assert.equal(run.rows.length, 10);
+  assert.ok(run.rows.every((r) => r.cells.length === 3));
+  assert.equal(run.rows[3].cells[1].value, 0.3);
+  const kept = T.heatmapView(s, 'kept');
+  assert.equal(kept.rows[5].cells[1].value, 0.25);
+  assert.match(kept.rows[5].cells[1].text, /8\.0 of 32 channels computed for dog/);
+  const tree = T.heatmapTree(run, { class: 3, block: 1 });
+  const cells = nodes(tree, (n) => n.tag === 'button');
+  assert.equal(cells.length, 30);
+  assert.equal(cells.filter((c) => c.attrs.tabindex === '0').length, 1, 'one tab stop per table');
+  const sel = cells.filter((c) => c.attrs['aria-pressed'] === 'true');
+  assert.deepEqual(sel.map((c) => [c.attrs['data-class'], c.attrs['data-block']]), [['3', '1']]);
+});
+
+test('statsProblem refuses stats of another model', () => {
+  const s = stats();
+  assert.equal(T.statsProblem(s, { name: 'lcnet-test', config: { depth: 8 } }), null);
+  assert.match(T.statsProblem(s, { name: 'other', config: { depth: 8 } }), /describes lcnet-test, not the loaded other/);
+  assert.match(T.statsProblem(s, { name: 'lcnet-test', config: { depth: 20 } }), /3 blocks, the model 9/);
+  assert.match(T.statsProblem({}, { name: 'x', config: { depth: 8 } }), /no per-class table/);
+});
+
+test('examplesView sorts by cost or class and filters to a class with a block state', () => {
+  const s = stats();
+  const byCost = T.examplesView(s, { sort: 'cost' });
+  assert.equal(byCost.length, 20);
+  for (let i = 1; i < byCost.length; i++) assert.ok(byCost[i - 1].macs <= byCost[i].macs);
+  const byClass = T.examplesView(s, { sort: 'class' });
+  for (let i = 1; i < byClass.length; i++) assert.ok(byClass[i - 1].class <= byClass[i].class);
+  const cats = T.examplesView(s, { classIndex: 3, block: 1 });
+  assert.deepEqual(cats.map((e) => e.blockRan), [false, true]);
+  assert.equal(cats[1].correct, false);
+  assert.equal(cats[1].predLabel, 'dog');
+  const tree = T.examplesTree(cats, 'stats/');
+  const buttons = nodes(tree, (n) => n.tag === 'button');
+  assert.deepEqual(buttons.map((b) => b.attrs['data-block-ran']), ['false', 'true']);
+  assert.match(buttons[1].attrs.class, /example-wrong/);
+});
+
+test('bucketsView reports accuracy per cost bucket from cheapest to costliest', () => {
+  const bv = T.bucketsView(stats());
+  assert.deepEqual(bv.bars.map((b) => b.pct), [90, 30]);
+  assert.equal(bv.bars[0].range, '25%–38%');
+  assert.match(bv.summary, /spent least on \(25%–38% of static\) are 90% correct; the 5000 it spent most on \(38%–75%\) 30%/);
+  const tree = T.bucketsTree(bv);
+  assert.equal(nodes(tree, (n) => n.attrs.class === 'bucket').length, 2);
+});

@@ -1,0 +1,469 @@
+// The teaching views: data -> view data -> tree, pure functions like view.js and draw.js.
+//
+// - the accuracy/cost curve of the shipped model (measured by `lcnet record` on the full test set,
+//   `card.results.rust.curve`), with the current thresholds marked on it;
+// - two classifications compared block by block;
+// - per-class heatmaps (how often each block runs, mean kept channels) and example images, and
+//   accuracy per cost bucket: `lcnet stats` over the test set, shipped as `stats/stats.json`.
+//
+// Nothing here holds a number about the model: every value comes from those files or a trace.
+
+import { h } from './draw.js';
+import { SERIES, viridis, textOn } from './theme.js';
+import { formatCount, formatPercent, formatMacs } from './view.js';
+
+// ---- accuracy / cost curve ------------------------------------------------------------------
+
+const SWEEPS = [
+  { id: 'both', label: 'τL and τC together', color: SERIES.both },
+  { id: 'tau_l', label: 'τL alone (τC = 0)', color: SERIES.tauL },
+  { id: 'tau_c', label: 'τC alone (τL = 0)', color: SERIES.tauC },
+];
+
+/** Two thresholds are the same setting (the curve stores f32 values, the sliders decimals). */
+const SAME = 5e-4;
+
+function pointTitle(p) {
+  return `τL ${p.tauL.toFixed(2)}, τC ${p.tauC.toFixed(2)}: ${formatPercent(p.y)} accuracy at ` +
+    `${formatPercent(p.x)} of the static MACs`;
+}
+
+/**
+ * The measured accuracy/cost curve and where the current thresholds sit on it.
+ * @param {object} card the model card; its `results.rust.curve` comes from `lcnet record`
+ * @param {number} tauL current L-gate threshold
+ * @param {number} tauC current C-gate threshold
+ * @returns {null|{
+ *   series: Array<{id: string, label: string, color: string, points: object[]}>,
+ *   baseline: null|{x: number, y: number, text: string},
+ *   marker: {x: number, y: number, exact: boolean, tauL: number, tauC: number, text: string},
+ *   images: number, xMax: number, yMin: number, yMax: number,
+ * }} null when the card has no measured curve
+ */
+export function curveView(card, tauL, tauC) {
+  const rust = card && card.results && card.results.rust;
+  const raw = rust && Array.isArray(rust.curve) ? rust.curve : [];
+  const all = raw
+    .filter((p) => Number.isFinite(p.accuracy) && Number.isFinite(p.macs_ratio))
+    .map((p) => ({
+      sweep: p.sweep,
+      x: p.macs_ratio,
+      y: p.accuracy,
+      tauL: p.tau_l,
+      tauC: p.tau_c,
+      images: p.images,
+    }));
+  if (!all.length) return null;
+  for (const p of all) p.title = pointTitle(p);
+  const origin = all.find((p) => Math.abs(p.tauL) < SAME && Math.abs(p.tauC) < SAME);
+  const series = SWEEPS.map((s) => {
+    let points = all.filter((p) => p.sweep === s.id);
+    // The single-knob sweeps start where both thresholds are 0, which the joint sweep measured.
+    if (origin && s.id !== 'both' && !points.includes(origin)) points = [origin, ...points];
+    points.sort((a, b) => (a.tauL + a.tauC) - (b.tauL + b.tauC));
+    return { ...s, points };
+  }).filter((s) => s.points.length);
+
+  let baseline = null;
+  const st = rust.static_baseline && rust.static_baseline.result;
+  if (st && Number.isFinite(st.accuracy)) {
+    baseline = { x: 1, y: st.accuracy, text: `static ResNet: ${formatPercent(st.accuracy)} at 100% of the MACs` };
+  }
+
+  const exact = all.find((p) => Math.abs(p.tauL - tauL) < SAME && Math.abs(p.tauC - tauC) < SAME);
+  const near = exact || all.reduce((best, p) => {
+    const d = (p.tauL - tauL) ** 2 + (p.tauC - tauC) ** 2;
+    return d < best.d ? { d, p } : best;
+  }, { d: Infinity, p: all[0] }).p;
+  const images = near.images || all[0].images || 0;
+  const text = exact
+    ? `Now: τL ${tauL.toFixed(2)}, τC ${tauC.toFixed(2)}: ${formatPercent(near.y)} accuracy at ` +
+      `${formatPercent(near.x)} of the static MACs on ${images.toLocaleString('en')} test images.`
+    : `τL ${tauL.toFixed(2)}, τC ${tauC.toFixed(2)} was not measured; the ring marks the nearest ` +
+      `measured setting, ${pointTitle(near)}.`;
+  const ys = all.map((p) => p.y).concat(baseline ? [baseline.y] : []);
+  const yMin = Math.max(0, Math.floor(Math.min(...ys) * 10) / 10);
+  const yMax = Math.min(1, Math.ceil(Math.max(...ys) * 10 + 1e-9) / 10);
+  const xMax = Math.max(1, Math.ceil(Math.max(...all.map((p) => p.x)) * 10) / 10);
+  return {
+    series,
+    baseline,
+    marker: { x: near.x, y: near.y, exact: Boolean(exact), tauL: near.tauL, tauC: near.tauC, text },
+    images,
+    xMax,
+    yMin: yMax - yMin < 0.1 ? Math.max(0, yMax - 0.1) : yMin,
+    yMax,
+  };
+}
+
+/** Size of the curve plot (SVG user units; it scales with its box). */
+export const CURVE_BOX = Object.freeze({ width: 560, height: 300, left: 52, right: 16, top: 14, bottom: 44 });
+
+/**
+ * The curve as an SVG tree: one line per sweep, the static baseline, the marked setting.
+ * @param {ReturnType<typeof curveView>} cv
+ * @returns {object} tree
+ */
+export function curveTree(cv) {
+  const B = CURVE_BOX;
+  const w = B.width - B.left - B.right;
+  const ht = B.height - B.top - B.bottom;
+  const sx = (x) => B.left + (x / cv.xMax) * w;
+  const sy = (y) => B.top + (1 - (y - cv.yMin) / (cv.yMax - cv.yMin)) * ht;
+  const f = (v) => v.toFixed(1);
+  const grid = [];
+  for (let i = 0; i <= Math.round(cv.xMax * 5); i++) {
+    const x = i / 5;
+    grid.push(h('line', { class: 'grid', x1: f(sx(x)), x2: f(sx(x)), y1: B.top, y2: B.top + ht }));
+    grid.push(h('text', { class: 'tick', x: f(sx(x)), y: B.top + ht + 16, 'text-anchor': 'middle' }, `${Math.round(x * 100)}%`));
+  }
+  const ySteps = Math.round((cv.yMax - cv.yMin) * 10);
+  const yStep = ySteps > 5 ? 0.2 : 0.1;
+  for (let y = cv.yMax; y >= cv.yMin - 1e-9; y -= yStep) {
+    grid.push(h('line', { class: 'grid', x1: B.left, x2: B.left + w, y1: f(sy(y)), y2: f(sy(y)) }));
+    grid.push(h('text', { class: 'tick', x: B.left - 6, y: f(sy(y) + 4), 'text-anchor': 'end' }, `${Math.round(y * 100)}%`));
+  }
+  const lines = cv.series.map((s) => h('g', { class: 'series', 'data-sweep': s.id, style: `--series:${s.color}` }, [
+    h('polyline', { points: s.points.map((p) => `${f(sx(p.x))},${f(sy(p.y))}`).join(' ') }),
+    s.points.map((p) => h('circle', {
+      cx: f(sx(p.x)), cy: f(sy(p.y)), r: 3.5, 'data-tau-l': p.tauL.toFixed(2), 'data-tau-c': p.tauC.toFixed(2),
+    }, h('title', {}, p.title))),
+  ]));
+  const base = cv.baseline ? h('g', { class: 'baseline' }, [
+    h('line', { x1: B.left, x2: B.left + w, y1: f(sy(cv.baseline.y)), y2: f(sy(cv.baseline.y)) }),
+    h('rect', { x: f(sx(cv.baseline.x) - 4), y: f(sy(cv.baseline.y) - 4), width: 8, height: 8 },
+      h('title', {}, cv.baseline.text)),
+    h('text', { x: f(sx(cv.baseline.x) - 8), y: f(sy(cv.baseline.y) - 8), 'text-anchor': 'end' }, 'static ResNet'),
+  ]) : null;
+  const m = cv.marker;
+  const marker = h('g', {
+    class: m.exact ? 'marker' : 'marker marker-near',
+    'data-x': m.x.toFixed(4),
+    'data-y': m.y.toFixed(4),
+    'data-exact': m.exact ? 'true' : 'false',
+  }, [
+    h('line', { x1: f(sx(m.x)), x2: f(sx(m.x)), y1: B.top, y2: B.top + ht }),
+    h('circle', { cx: f(sx(m.x)), cy: f(sy(m.y)), r: 8 }, h('title', {}, m.text)),
+  ]);
+  return h('svg', {
+    class: 'curve-plot',
+    viewBox: `0 0 ${B.width} ${B.height}`,
+    role: 'img',
+    'aria-label': `Test accuracy against compute for ${cv.series.length} threshold sweeps. ${m.text}`,
+  }, [
+    h('g', { class: 'grid-lines' }, grid),
+    h('text', { class: 'axis-label', x: B.left + w / 2, y: B.height - 6, 'text-anchor': 'middle' },
+      'MACs spent, % of the static ResNet (mean over the test set)'),
+    h('text', { class: 'axis-label', x: 12, y: B.top + ht / 2, 'text-anchor': 'middle', transform: `rotate(-90 12 ${f(B.top + ht / 2)})` },
+      'test accuracy'),
+    base,
+    lines,
+    marker,
+  ]);
+}
+
+/**
+ * The curve's legend.
+ * @param {ReturnType<typeof curveView>} cv
+ * @returns {object} tree
+ */
+export function curveLegendTree(cv) {
+  return h('ul', { class: 'legend curve-legend' }, [
+    cv.series.map((s) => h('li', {}, [h('span', { class: 'sw sw-line', style: `--series:${s.color}`, 'aria-hidden': 'true' }), h('span', {}, s.label)])),
+    cv.baseline ? h('li', {}, [h('span', { class: 'sw sw-static', 'aria-hidden': 'true' }), h('span', {}, 'static ResNet')]) : null,
+    h('li', {}, [h('span', { class: 'sw sw-marker', 'aria-hidden': 'true' }), h('span', {}, 'the sliders’ setting')]),
+  ]);
+}
+
+// ---- compare ----------------------------------------------------------------------------------
+
+/**
+ * Two classifications by the same model, block by block.
+ * @param {{name: string, trace: object}} a
+ * @param {{name: string, trace: object}} b
+ * @returns {{sides: object[], blocks: object[], stages: number[], same: number, diffText: string, sameText: string}}
+ */
+export function compareView(a, b) {
+  const side = (s, key) => {
+    const t = s.trace;
+    return {
+      key,
+      name: s.name,
+      label: t.prediction.label,
+      macs: t.macs,
+      ratio: t.static_macs > 0 ? t.macs / t.static_macs : NaN,
+      costText: `${formatMacs(t.macs)} (${formatPercent(t.macs / t.static_macs)} of static)`,
+      blocksText: `${t.blocks_run} of ${t.blocks.length} blocks, ${t.channels_kept} of ${t.channels_total} channels`,
+    };
+  };
+  const n = Math.min(a.trace.blocks.length, b.trace.blocks.length);
+  const blocks = [];
+  for (let i = 0; i < n; i++) {
+    const x = a.trace.blocks[i];
+    const y = b.trace.blocks[i];
+    const keptA = x.ran ? x.kept.length : 0;
+    const keptB = y.ran ? y.kept.length : 0;
+    blocks.push({
+      index: x.index,
+      stage: x.stage,
+      planes: x.planes,
+      a: { ran: x.ran, kept: keptA, pct: Math.round((keptA / x.planes) * 100) },
+      b: { ran: y.ran, kept: keptB, pct: Math.round((keptB / y.planes) * 100) },
+      differs: x.ran !== y.ran || keptA !== keptB,
+      title: `Block ${x.index + 1}: A ${x.ran ? `ran, ${keptA}/${x.planes} channels` : 'skipped'}; ` +
+        `B ${y.ran ? `ran, ${keptB}/${y.planes} channels` : 'skipped'}`,
+    });
+  }
+  const sa = side(a, 'a');
+  const sb = side(b, 'b');
+  const d = sb.macs - sa.macs;
+  let diffText;
+  if (d === 0) diffText = 'Both images cost the same.';
+  else {
+    const [more, less] = d > 0 ? [sb, sa] : [sa, sb];
+    const times = less.macs > 0 ? more.macs / less.macs : Infinity;
+    diffText = `${more.key.toUpperCase()} (${more.name}) cost ${formatCount(Math.abs(d))} MACs more than ` +
+      `${less.key.toUpperCase()} (${less.name}): ${Number.isFinite(times) ? `${times.toFixed(2)}×` : 'far more than'} its cost, ` +
+      `${formatPercent(Math.abs(d) / a.trace.static_macs)} of the static network.`;
+  }
+  const same = blocks.filter((x) => !x.differs).length;
+  return {
+    sides: [sa, sb],
+    blocks,
+    stages: [...new Set(blocks.map((x) => x.stage))],
+    same,
+    diffText,
+    sameText: `Same decisions in ${same} of ${blocks.length} blocks (whether it ran and how many channels).`,
+  };
+}
+
+/**
+ * The comparison: both images' costs and their traces as two aligned rows of block cells.
+ * @param {ReturnType<typeof compareView>} cv
+ * @param {{a: string, b: string}} urls thumbnails of the two images
+ * @returns {object} tree
+ */
+export function compareTree(cv, urls) {
+  const head = cv.sides.map((s) => h('div', { class: `cmp-side cmp-${s.key}`, 'data-side': s.key }, [
+    h('span', { class: 'cmp-tag' }, s.key.toUpperCase()),
+    h('img', { src: urls[s.key], alt: '', width: 48, height: 48 }),
+    h('div', {}, [
+      h('strong', {}, s.name),
+      h('div', {}, `predicted ${s.label}`),
+      h('div', { class: 'cmp-cost' }, s.costText),
+      h('div', { class: 'muted' }, s.blocksText),
+    ]),
+  ]));
+  const row = (key) => cv.stages.map((st) => h('div', { class: 'cmp-stage' },
+    cv.blocks.filter((x) => x.stage === st).map((x) => {
+      const s = x[key];
+      return h('span', {
+        class: `cmp-cell${s.ran ? '' : ' cmp-skipped'}${x.differs ? ' cmp-differs' : ''}`,
+        'data-side': key,
+        'data-block': x.index,
+        'data-ran': s.ran ? 'true' : 'false',
+        'data-kept': s.kept,
+        title: x.title,
+      }, h('span', { class: 'cmp-fill', style: `height:${s.pct}%` }));
+    })));
+  return h('div', { class: 'compare' }, [
+    h('div', { class: 'cmp-sides' }, head),
+    h('div', { class: 'cmp-grid', role: 'img', 'aria-label': `${cv.sameText} ${cv.diffText}` }, [
+      h('div', { class: 'cmp-row', 'data-row': 'a' }, [h('span', { class: 'cmp-rowname' }, 'A'), row('a')]),
+      h('div', { class: 'cmp-row cmp-marks', 'aria-hidden': 'true' }, [h('span', { class: 'cmp-rowname' }, ''),
+        cv.stages.map((st) => h('div', { class: 'cmp-stage' }, cv.blocks.filter((x) => x.stage === st)
+          .map((x) => h('span', { class: 'cmp-mark' }, x.differs ? '≠' : ''))))]),
+      h('div', { class: 'cmp-row', 'data-row': 'b' }, [h('span', { class: 'cmp-rowname' }, 'B'), row('b')]),
+    ]),
+    h('p', { class: 'cmp-diff' }, cv.diffText),
+    h('p', { class: 'muted' }, `${cv.sameText} Bars: share of a block's channels computed; hatched: block skipped; ≠: the two differ.`),
+  ]);
+}
+
+// ---- per-class statistics -------------------------------------------------------------------
+
+/**
+ * Checks that `stats.json` describes the model the page runs.
+ * @param {object} stats
+ * @param {object} card
+ * @returns {string|null} what is wrong, or null
+ */
+export function statsProblem(stats, card) {
+  if (!stats || !Array.isArray(stats.classes) || !Array.isArray(stats.blocks)) return 'the file has no per-class table';
+  if (stats.model !== card.name) return `it describes ${stats.model}, not the loaded ${card.name}`;
+  const n = 3 * Math.floor((card.config.depth - 2) / 6);
+  if (stats.blocks.length !== n) return `it has ${stats.blocks.length} blocks, the model ${n}`;
+  return null;
+}
+
+/**
+ * One heatmap: rows are classes, columns blocks.
+ * @param {object} stats `lcnet stats` output
+ * @param {'run'|'kept'} metric how often each block runs, or the mean share of channels kept
+ * @returns {{metric: string, title: string, columns: object[], rows: object[]}}
+ */
+export function heatmapView(stats, metric) {
+  const columns = stats.blocks.map((b) => ({ index: b.index, stage: b.stage, label: `${b.index + 1}`, planes: b.planes }));
+  const rows = stats.classes.map((c) => ({
+    class: c.class,
+    label: c.label,
+    accuracy: c.accuracy,
+    cells: columns.map((col, j) => {
+      const value = metric === 'run' ? c.run_rate[j] : c.mean_kept[j] / col.planes;
+      const text = metric === 'run'
+        ? `Block ${col.index + 1} runs for ${formatPercent(value)} of the ${c.images} ${c.label} images`
+        : `Block ${col.index + 1}: on average ${c.mean_kept[j].toFixed(1)} of ${col.planes} channels computed for ${c.label} (${formatPercent(value)}; 0 when skipped)`;
+      const fill = viridis(value);
+      return { block: col.index, value, text, fill, ink: textOn(fill) };
+    }),
+  }));
+  const title = metric === 'run'
+    ? 'How often each block runs, per class'
+    : 'Mean share of each block’s channels computed, per class';
+  return { metric, title, columns, rows };
+}
+
+/**
+ * A heatmap as a table of buttons (one per class and block; arrow keys move between them).
+ * @param {ReturnType<typeof heatmapView>} hv
+ * @param {{class: number, block: number}|null} selected
+ * @returns {object} tree
+ */
+export function heatmapTree(hv, selected) {
+  const first = selected || { class: hv.rows[0].class, block: hv.columns[0].index };
+  return h('table', { class: 'heatmap', 'data-metric': hv.metric }, [
+    h('caption', {}, hv.title),
+    h('thead', {}, h('tr', {}, [
+      h('th', { scope: 'col', class: 'hm-corner' }, 'class \\ block'),
+      hv.columns.map((c, j) => h('th', {
+        scope: 'col',
+        class: j > 0 && hv.columns[j - 1].stage !== c.stage ? 'hm-col hm-stage-start' : 'hm-col',
+      }, c.label)),
+    ])),
+    h('tbody', {}, hv.rows.map((r) => h('tr', {}, [
+      h('th', { scope: 'row', class: 'hm-row' }, r.label),
+      r.cells.map((c, j) => {
+        const sel = selected && selected.class === r.class && selected.block === c.block;
+        return h('td', { class: j > 0 && hv.columns[j - 1].stage !== hv.columns[j].stage ? 'hm-stage-start' : null },
+          h('button', {
+            type: 'button',
+            class: sel ? 'hm-cell hm-selected' : 'hm-cell',
+            'data-class': r.class,
+            'data-block': c.block,
+            'data-value': c.value.toFixed(4),
+            style: `--fill:${c.fill}`,
+            tabindex: first.class === r.class && first.block === c.block ? 0 : -1,
+            'aria-pressed': sel ? 'true' : 'false',
+            'aria-label': c.text,
+            title: c.text,
+          }));
+      }),
+    ]))),
+  ]);
+}
+
+/**
+ * Example test images from `stats.examples`, with what the model did on them.
+ * @param {object} stats
+ * @param {{sort?: 'cost'|'class', classIndex?: number|null, block?: number|null}} [o]
+ * @returns {Array<object>}
+ */
+export function examplesView(stats, { sort = 'cost', classIndex = null, block = null } = {}) {
+  const names = stats.classes.map((c) => c.label);
+  const items = stats.examples
+    .filter((e) => classIndex === null || e.class === classIndex)
+    .map((e) => {
+      const ratio = e.macs / stats.static_macs;
+      let blockText = null;
+      if (block !== null) {
+        const planes = stats.blocks[block].planes;
+        blockText = e.ran[block] ? `block ${block + 1} ran, ${e.kept[block]}/${planes} channels` : `block ${block + 1} skipped`;
+      }
+      const correct = e.prediction === e.class;
+      return {
+        file: e.file,
+        source: e.source,
+        class: e.class,
+        label: names[e.class],
+        predLabel: names[e.prediction],
+        correct,
+        macs: e.macs,
+        ratio,
+        costText: formatPercent(ratio),
+        blockRan: block === null ? null : Boolean(e.ran[block]),
+        blockText,
+        title: `${names[e.class]} (${e.source}): predicted ${names[e.prediction]} ${correct ? '✓' : '✗'}, ` +
+          `${formatMacs(e.macs)} = ${formatPercent(ratio)} of static${blockText ? `; ${blockText}` : ''}`,
+      };
+    });
+  if (sort === 'cost') items.sort((x, y) => x.macs - y.macs || x.class - y.class);
+  else items.sort((x, y) => x.class - y.class || x.macs - y.macs);
+  return items;
+}
+
+/**
+ * The example strip.
+ * @param {ReturnType<typeof examplesView>} items
+ * @param {string} base URL prefix of the images
+ * @returns {object} tree
+ */
+export function examplesTree(items, base) {
+  return h('ul', { class: 'examples' }, items.map((e) => h('li', {}, h('button', {
+    type: 'button',
+    class: `example${e.correct ? '' : ' example-wrong'}${e.blockRan === false ? ' example-skipped' : ''}`,
+    'data-file': e.file,
+    'data-macs': e.macs,
+    'data-class': e.class,
+    'data-block-ran': e.blockRan === null ? null : String(e.blockRan),
+    title: e.title,
+    'aria-label': e.title,
+  }, [
+    h('img', { src: `${base}${encodeURIComponent(e.file)}`, alt: '', width: 48, height: 48 }),
+    h('span', { class: 'ex-cost' }, e.costText),
+    h('span', { class: 'ex-mark', 'aria-hidden': 'true' }, e.correct ? '✓' : '✗'),
+  ]))));
+}
+
+/**
+ * Accuracy per cost bucket (equal numbers of test images, cheapest first).
+ * @param {object} stats
+ * @returns {{bars: object[], summary: string}}
+ */
+export function bucketsView(stats) {
+  const s = stats.static_macs;
+  const bars = stats.cost_buckets.map((b, i) => ({
+    index: i,
+    images: b.images,
+    accuracy: b.accuracy,
+    pct: Math.round(b.accuracy * 1000) / 10,
+    range: `${formatPercent(b.macs_lo / s)}–${formatPercent(b.macs_hi / s)}`,
+    title: `${b.images} images costing ${formatPercent(b.macs_lo / s)} to ${formatPercent(b.macs_hi / s)} of static: ${formatPercent(b.accuracy)} correct`,
+  }));
+  const first = bars[0];
+  const last = bars[bars.length - 1];
+  const summary = bars.length > 1
+    ? `The ${first.images} images the network spent least on (${first.range} of static) are ` +
+      `${formatPercent(first.accuracy)} correct; the ${last.images} it spent most on (${last.range}) ` +
+      `${formatPercent(last.accuracy)}. Overall ${formatPercent(stats.accuracy)} at ` +
+      `${formatPercent(stats.mean_macs / s)} of static on ${stats.images.toLocaleString('en')} test images.`
+    : '';
+  return { bars, summary };
+}
+
+/**
+ * Accuracy per cost bucket as bars.
+ * @param {ReturnType<typeof bucketsView>} bv
+ * @returns {object} tree
+ */
+export function bucketsTree(bv) {
+  return h('div', { class: 'buckets' }, [
+    h('ol', { class: 'bucket-bars', 'aria-label': 'Accuracy per cost bucket, cheapest first' }, bv.bars.map((b) =>
+      h('li', { class: 'bucket', 'data-accuracy': b.accuracy.toFixed(4), title: b.title, 'aria-label': b.title }, [
+        h('span', { class: 'bucket-value' }, formatPercent(b.accuracy)),
+        h('span', { class: 'bucket-track', 'aria-hidden': 'true' }, h('span', { class: 'bucket-fill', style: `height:${b.pct}%` })),
+        h('span', { class: 'bucket-range' }, b.range),
+      ]))),
+    h('p', { class: 'bucket-axis muted' }, 'cost per image, % of the static MACs: cheapest tenth → costliest tenth'),
+    h('p', { class: 'bucket-summary' }, bv.summary),
+  ]);
+}
