@@ -3,7 +3,7 @@
 mod common;
 
 use common::*;
-use lcnet::eval::evaluate;
+use lcnet::eval::{evaluate, evaluate_parallel};
 use lcnet::stats::{cost_buckets, per_class};
 use lcnet::{Exec, Thresholds};
 
@@ -70,4 +70,37 @@ fn check(seed: u64) -> bool {
     let correct: f64 = buckets.iter().map(|b| b.accuracy * b.images as f64).sum();
     assert!((correct / n as f64 - r.accuracy).abs() < 1e-9);
     varied
+}
+
+/// The CLI evaluates on every core: split over threads, the result is the sequential one, per
+/// image and in input order (25 images over 4 threads: uneven parts).
+#[test]
+fn parallel_evaluation_equals_sequential() {
+    let cfg = tiny_config(true);
+    let net = random_model(&cfg, 11);
+    let n = 25;
+    let rgb = random_rgb(&cfg, n, 11);
+    let per = cfg.image_size * cfg.image_size * 3;
+    let samples: Vec<(usize, &[u8])> = rgb
+        .chunks(per)
+        .enumerate()
+        .map(|(i, x)| (i % 10, x))
+        .collect();
+    let th = Thresholds {
+        tau_l: 0.2,
+        tau_c: 0.3,
+    };
+    for exec in [Exec::Dynamic, Exec::Static] {
+        let one = evaluate(&net, samples.iter().copied(), exec, th, 4).unwrap();
+        for threads in [1, 4, 40] {
+            let par = evaluate_parallel(&net, &samples, exec, th, 4, threads).unwrap();
+            assert_eq!(par, one, "{exec:?}, {threads} threads");
+        }
+        assert_eq!(one.images, n);
+    }
+    let r = evaluate(&net, samples.iter().copied(), Exec::Dynamic, th, 1).unwrap();
+    assert!(
+        r.block_ran.iter().flatten().any(|&x| !x),
+        "some block was skipped"
+    );
 }
