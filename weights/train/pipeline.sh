@@ -5,7 +5,7 @@
 #
 # Phase 1 began as an 80-epoch cosine run on a machine with bf16 instructions (~600 img/s); the
 # next machine had none (93 img/s in fp32), so at global step 13170 (epoch 33.8) the schedule was
-# shortened to 38 epochs (`--first-schedule 80:13170` replays exactly that) and phase 2 to 4.
+# shortened to 38 epochs (`--first-schedule 80:13170` replays exactly that) and phase 2 to 3.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 T=weights/train
@@ -14,7 +14,7 @@ if [ ! -f weights/resnet56-static.safetensors ]; then
     --out weights/resnet56-static.safetensors
 fi
 if [ ! -f weights/lcnet-resnet56.safetensors ]; then
-  python3 $T/train.py --phase gated --epochs 4 --lr 0.02 --target 0.35 --lam 20 --ramp 1.5 \
+  python3 $T/train.py --phase gated --epochs 3 --lr 0.02 --target 0.35 --lam 20 --ramp 1.2 \
     --init weights/resnet56-static.safetensors "$@" --out weights/lcnet-resnet56.safetensors
 fi
 rm -f weights/checkpoint-wip.pt
