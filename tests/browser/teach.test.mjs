@@ -71,12 +71,14 @@ for (const backend of BACKENDS) {
       const origins = ['tau_l', 'tau_c'].filter((s) => curve.some((p) => p.sweep === s)).length;
       assert.equal(circles, curve.length + origins);
       const marker = page.locator('#curve svg .marker');
-      // Three measured settings: the model's own, then each knob alone at its second grid value.
+      // Measured settings: the model's own, then each sweep at its lowest non-zero threshold.
       const settings = [[card.config.tau_l, card.config.tau_c]];
-      for (const sweep of ['tau_l', 'tau_c']) {
-        const p = curve.filter((q) => q.sweep === sweep).sort((a, b) => (a.tau_l + a.tau_c) - (b.tau_l + b.tau_c))[1];
+      for (const sweep of ['tau_l', 'tau_c', 'both']) {
+        const p = curve.filter((q) => q.sweep === sweep && q.tau_l + q.tau_c > 0)
+          .sort((a, b) => (a.tau_l + a.tau_c) - (b.tau_l + b.tau_c))[0];
         if (p) settings.push([Number(p.tau_l.toFixed(2)), Number(p.tau_c.toFixed(2))]);
       }
+      assert.ok(settings.length >= 2, 'the curve has a setting besides the model’s own');
       const seen = [];
       for (const [l, c] of settings) {
         await setSliders(page, l, c);
