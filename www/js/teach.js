@@ -332,7 +332,7 @@ export function heatmapView(stats, metric) {
 export function heatmapTree(hv, selected) {
   const first = selected || { class: hv.rows[0].class, block: hv.columns[0].index };
   return h('table', { class: 'heatmap', 'data-metric': hv.metric }, [
-    h('caption', {}, hv.title),
+    h('caption', {}, [hv.title, h('span', { class: 'hm-scale' }, ' (light: 0% · dark: 100%)')]),
     h('thead', {}, h('tr', {}, [
       h('th', { scope: 'col', class: 'hm-corner' }, 'class \\ block'),
       hv.columns.map((c, j) => h('th', {
