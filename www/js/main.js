@@ -443,17 +443,27 @@ async function loadGallery() {
   }
 }
 
-async function pickGallery(file, label, entry) {
-  const url = `gallery/${encodeURIComponent(file)}`;
-  let blob;
+/**
+ * Fetches a bundled example image; shows the error and resolves to null when it fails.
+ * @param {string} url
+ * @param {string} file its name, for the message
+ * @returns {Promise<Blob|null>}
+ */
+async function fetchExample(url, file) {
   try {
     const res = await fetch(url);
     if (!res.ok) throw new Error(`HTTP ${res.status}`);
-    blob = await res.blob();
+    return await res.blob();
   } catch (e) {
     showError(`Could not load the example ${file}: ${e.message}.`);
-    return;
+    return null;
   }
+}
+
+async function pickGallery(file, label, entry) {
+  const url = `gallery/${encodeURIComponent(file)}`;
+  const blob = await fetchExample(url, file);
+  if (!blob) return;
   await classifyBlob(blob, file, { url, truth: label, kind: entry && entry.kind, fromGallery: true });
 }
 
@@ -578,14 +588,14 @@ async function compareExtremes() {
   const cheap = items[0];
   const dear = items[items.length - 1];
   const url = `stats/${encodeURIComponent(cheap.file)}`;
+  const blob = await fetchExample(url, cheap.file);
+  if (!blob) return;
   try {
-    const res = await fetch(url);
-    if (!res.ok) throw new Error(`HTTP ${res.status}`);
-    const bytes = new Uint8Array(await res.arrayBuffer());
+    const bytes = new Uint8Array(await blob.arrayBuffer());
     const out = await request({ cmd: 'classify', bytes, tauL: state.tauL, tauC: state.tauC }, [bytes.buffer]);
     setCompareA({ name: cheap.file, url, ownUrl: false, rgb: out.prepared.rgb, trace: out.trace });
   } catch (e) {
-    showError(`Could not load the example ${cheap.file}: ${e.message}.`);
+    showError(`Could not classify the example ${cheap.file}: ${e.message}.`);
     return;
   }
   await pickExample(dear);
@@ -707,15 +717,8 @@ $('examples').addEventListener('click', (e) => {
 
 async function pickExample(item) {
   const url = `stats/${encodeURIComponent(item.file)}`;
-  let blob;
-  try {
-    const res = await fetch(url);
-    if (!res.ok) throw new Error(`HTTP ${res.status}`);
-    blob = await res.blob();
-  } catch (e) {
-    showError(`Could not load the example ${item.file}: ${e.message}.`);
-    return;
-  }
+  const blob = await fetchExample(url, item.file);
+  if (!blob) return;
   await classifyBlob(blob, item.file, { url, truth: item.label });
 }
 

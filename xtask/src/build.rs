@@ -226,14 +226,7 @@ fn copy_gallery(from: &Path, to: &Path) -> Result<()> {
         println!("note: no {GALLERY_SRC}/, gallery not copied");
         return Ok(());
     }
-    let mut count = 0;
-    for entry in fs::read_dir(from)? {
-        let entry = entry?;
-        if entry.file_type()?.is_file() {
-            copy(&entry.path(), &to.join(entry.file_name()))?;
-            count += 1;
-        }
-    }
+    let count = copy_files(from, to)?;
     println!("gallery: {count} files copied to {}", short(to));
     Ok(())
 }
@@ -258,6 +251,13 @@ fn copy_stats(from: &Path, to: &Path) -> Result<()> {
         );
         return Ok(());
     }
+    let count = copy_files(from, to)?;
+    println!("stats: {count} files copied to {}", short(to));
+    Ok(())
+}
+
+/// Copies the files (not the folders) of `from` into `to`; returns how many.
+fn copy_files(from: &Path, to: &Path) -> Result<usize> {
     let mut count = 0;
     for entry in fs::read_dir(from)? {
         let entry = entry?;
@@ -266,8 +266,7 @@ fn copy_stats(from: &Path, to: &Path) -> Result<()> {
             count += 1;
         }
     }
-    println!("stats: {count} files copied to {}", short(to));
-    Ok(())
+    Ok(count)
 }
 
 fn remove_dir(dir: &Path) -> Result<()> {
