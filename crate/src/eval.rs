@@ -123,7 +123,8 @@ pub fn evaluate_parallel(
 }
 
 /// Joins results over consecutive parts of one set into the result over the whole set.
-pub fn combine(th: Thresholds, parts: Vec<EvalResult>) -> EvalResult {
+#[cfg(not(target_arch = "wasm32"))]
+fn combine(th: Thresholds, parts: Vec<EvalResult>) -> EvalResult {
     let shape = parts.iter().find(|p| p.images > 0).map_or(
         Shape {
             static_macs: 0,

@@ -28,6 +28,8 @@ export function h(tag, attrs = {}, children = []) {
   return { tag, attrs: clean, children: list };
 }
 
+const SVG_NS = 'http://www.w3.org/2000/svg';
+
 /**
  * DOM elements from a tree.
  * @param {object|string} node
@@ -44,8 +46,6 @@ export function render(node, doc, svg = false) {
   for (const c of node.children) el.appendChild(render(c, doc, inSvg));
   return el;
 }
-
-const SVG_NS = 'http://www.w3.org/2000/svg';
 
 /**
  * Replaces the children of `container` with the rendered tree.
