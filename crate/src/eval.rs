@@ -66,7 +66,8 @@ pub fn evaluate<'a>(
         pending.clear();
         Ok(())
     };
-    let batch = if exec == Exec::Dynamic {
+    // The direct paths take one image at a time anyway.
+    let batch = if matches!(exec, Exec::Dynamic | Exec::Static) {
         1
     } else {
         batch.max(1)

@@ -20,6 +20,7 @@
 
 pub mod config;
 pub mod counter;
+pub mod direct;
 pub mod error;
 pub mod eval;
 pub mod gpu;

@@ -186,3 +186,24 @@ fn a_model_without_gates_runs_everything() {
         assert_eq!(ts[i].macs, td[i].macs);
     }
 }
+
+#[test]
+fn static_direct_path_matches_candle() {
+    for gated in [true, false] {
+        let cfg = tiny_config(gated);
+        let net = random_model(&cfg, 5);
+        let rgb = random_rgb(&cfg, 3, 5);
+        let th = Thresholds::from_config(&cfg);
+        let (ls, ts) = run(&net, &rgb, 3, Exec::Static, th);
+        let (lc, tc) = run(&net, &rgb, 3, Exec::StaticDense, th);
+        for i in 0..3 {
+            let diff = max_abs_diff(&ls[i], &lc[i]);
+            assert!(
+                diff < 1e-4,
+                "gated {gated} image {i}: logits differ by {diff}"
+            );
+            assert_eq!(ts[i].macs, tc[i].macs);
+            assert_eq!(ts[i].macs, ts[i].static_macs);
+        }
+    }
+}

@@ -666,28 +666,31 @@ fn bench(m: &ModelArgs, data: &Path, images: usize, runs: usize, json: bool) -> 
         .iter()
         .map(|s| preprocess::to_tensor(&s.rgb, 1, cfg, l.net.device()))
         .collect::<lcnet::Result<Vec<_>>>()?;
-    let time = |exec: Exec| -> Result<(f64, f64)> {
-        let mut macs = 0.0;
+    // Paths that are compared take turns image by image, so a change in machine load hits them
+    // alike; candle's (multi-threaded, cache-hungry) paths run in a phase of their own.
+    let time = |execs: [Exec; 2]| -> Result<[(f64, f64); 2]> {
+        let mut ms = [Vec::new(), Vec::new()];
+        let mut macs = [0.0; 2];
         for x in &inputs {
-            l.net.forward(x, exec, l.th)?; // warm-up pass
-        }
-        let mut per_image = Vec::new();
-        for _ in 0..runs.max(1) {
-            for x in &inputs {
-                let t = Instant::now();
-                let (_, traces) = l.net.forward(x, exec, l.th)?;
-                per_image.push(t.elapsed().as_secs_f64() * 1e3);
-                macs += traces[0].macs as f64;
+            for exec in execs {
+                l.net.forward(x, exec, l.th)?; // warm-up pass
             }
         }
-        Ok((
-            median(&mut per_image),
-            macs / (inputs.len() * runs.max(1)) as f64,
-        ))
+        let n = (inputs.len() * runs.max(1)) as f64;
+        for _ in 0..runs.max(1) {
+            for x in &inputs {
+                for (k, &exec) in execs.iter().enumerate() {
+                    let t = Instant::now();
+                    let (_, traces) = l.net.forward(x, exec, l.th)?;
+                    ms[k].push(t.elapsed().as_secs_f64() * 1e3);
+                    macs[k] += traces[0].macs as f64 / n;
+                }
+            }
+        }
+        Ok([0, 1].map(|k| (median(&mut ms[k]), macs[k])))
     };
-    let (static_ms, static_macs) = time(Exec::Static)?;
-    let (dyn_ms, dyn_macs) = time(Exec::Dynamic)?;
-    let (dense_ms, _) = time(Exec::DenseMasked)?;
+    let [(static_ms, static_macs), (dyn_ms, dyn_macs)] = time([Exec::Static, Exec::Dynamic])?;
+    let [(candle_ms, _), (dense_ms, _)] = time([Exec::StaticDense, Exec::DenseMasked])?;
     let time_ratio = dyn_ms / static_ms;
     let macs_ratio = dyn_macs / static_macs;
     if json {
@@ -696,6 +699,7 @@ fn bench(m: &ModelArgs, data: &Path, images: usize, runs: usize, json: bool) -> 
             serde_json::json!({
                 "model": l.card.name, "images": inputs.len(), "runs": runs,
                 "static_ms": static_ms, "dynamic_ms": dyn_ms, "dense_masked_ms": dense_ms,
+                "candle_static_ms": candle_ms,
                 "static_macs": static_macs, "dynamic_macs": dyn_macs,
                 "time_ratio": time_ratio, "macs_ratio": macs_ratio,
                 "time_over_macs_ratio": time_ratio / macs_ratio,
@@ -704,17 +708,18 @@ fn bench(m: &ModelArgs, data: &Path, images: usize, runs: usize, json: bool) -> 
         return Ok(());
     }
     println!(
-        "{} batch-1 median latency over {} images x {runs} runs (native CPU, candle):",
+        "{} batch-1 median latency over {} images x {runs} runs (native CPU, one thread of direct kernels):",
         l.card.name,
         inputs.len()
     );
     println!(
-        "  static (every block and channel): {static_ms:.2} ms, {}",
+        "  static (every block and channel):  {static_ms:.2} ms, {}",
         mega(static_macs)
     );
-    println!("  dense masked reference:           {dense_ms:.2} ms");
+    println!("  candle conv2d, static (reference): {candle_ms:.2} ms");
+    println!("  candle conv2d, dense masked:       {dense_ms:.2} ms");
     println!(
-        "  dynamic (real skipping):          {dyn_ms:.2} ms, {}",
+        "  dynamic (real skipping):           {dyn_ms:.2} ms, {}",
         mega(dyn_macs)
     );
     println!(

@@ -7,6 +7,7 @@ use candle_core::{DType, Tensor, D};
 use candle_nn::VarBuilder;
 
 use super::gate::Gate;
+use crate::direct::{self, Epilogue, Planes};
 use crate::trace::{BlockCost, BlockShape, BlockTrace};
 use crate::{Config, Error, Result};
 
@@ -36,6 +37,9 @@ pub struct ConvBn {
     pub bias: Tensor,
     pub stride: usize,
     pub padding: usize,
+    /// `weight` and `bias` as flat buffers for the direct kernels.
+    flat_w: Vec<f32>,
+    flat_b: Vec<f32>,
 }
 
 impl ConvBn {
@@ -57,11 +61,27 @@ impl ConvBn {
         let weight = w.broadcast_mul(&scale.reshape((c_out, 1, 1, 1))?)?;
         let bias = (beta - (mean * &scale)?)?;
         Ok(Self {
+            flat_w: weight.flatten_all()?.to_vec1()?,
+            flat_b: bias.to_vec1()?,
             weight,
             bias,
             stride,
             padding: k / 2,
         })
+    }
+
+    /// The whole convolution on the direct path (3x3 or 1x1).
+    pub fn forward_one(&self, x: &Planes, ep: Epilogue) -> Planes {
+        if self.padding == 0 {
+            let y = direct::conv1x1(x, &self.flat_w, &self.flat_b, self.stride);
+            if ep.relu {
+                y.relu()
+            } else {
+                y
+            }
+        } else {
+            direct::conv3x3(x, &self.flat_w, &self.flat_b, self.stride, ep)
+        }
     }
 
     /// # Shapes
@@ -219,48 +239,74 @@ impl Block {
 
     /// Real skipping for one image: the L-Net runs first; a skipped block runs neither its C-Net
     /// nor its convolutions; a kept block's conv1 computes only the kept output channels and
-    /// conv2 reads only those, with the C-gates and the L-gate folded into conv2's weights.
+    /// conv2 reads only those, with the C-gates and the L-gate folded into conv2's weights
+    /// (`g * bn2(conv2(c * h)) = conv2'(h) + g * b2` with `w2'[o][i] = w2[o][i] * c[i] * g`).
     ///
     /// # Shapes
-    /// `x [1, C_in, H, W]` -> `[1, P, H / stride, W / stride]`.
-    pub fn forward_dynamic(&self, x: &Tensor, th: Thresholds) -> Result<(Tensor, Decision)> {
+    /// `x [C_in, H, W]` -> `[P, H / stride, W / stride]`.
+    pub fn forward_dynamic(&self, x: &Planes, th: Thresholds) -> (Planes, Decision) {
         let (Some(lnet), Some(cnet)) = (&self.lnet, &self.cnet) else {
-            let d = self.decide(None, None, th);
-            return Ok((self.forward_static(x)?, d));
+            return (self.forward_one(x), self.decide(None, None, th));
         };
-        let pooled = x.mean(D::Minus1)?.mean(D::Minus1)?; // [1, C_in]
-        let g = lnet.forward(&pooled)?.flatten_all()?.to_vec1::<f32>()?[0];
+        let pooled = x.channel_means(); // [C_in]
+        let g = lnet.forward_one(&pooled)[0];
         if g <= th.tau_l {
             let d = self.decide(Some(g), None, th);
-            return Ok((self.shortcut(x)?.relu()?, d));
+            let y = match &self.shortcut {
+                Some(sc) => sc.forward_one(x, RELU),
+                None => x.clone().relu(),
+            };
+            return (y, d);
         }
-        let c = cnet.forward(&pooled)?.flatten_all()?.to_vec1::<f32>()?; // [P]
+        let c = cnet.forward_one(&pooled); // [P]
         let d = self.decide(Some(g), Some(c), th);
         let c = d.c_gates.as_deref().unwrap_or_default();
-        let sc = self.shortcut(x)?;
-        let p = self.shape.planes;
-        let k = d.kept.len();
-        // conv2 over zero channels leaves only its (gate-scaled) bias.
-        let branch = if k == 0 {
-            let b2 = (&self.conv2.bias * f64::from(g))?.reshape((1, p, 1, 1))?;
-            b2.broadcast_as(sc.shape())?.contiguous()?
-        } else {
-            let dev = x.device();
-            let idx = Tensor::from_vec(d.kept.iter().map(|&i| i as u32).collect(), k, dev)?;
-            let scales: Vec<f32> = d.kept.iter().map(|&i| c[i] * g).collect();
-            let scales = Tensor::from_vec(scales, (1, k, 1, 1), dev)?;
-            let w1 = self.conv1.weight.index_select(&idx, 0)?; // [k, C_in, 3, 3]
-            let b1 = self.conv1.bias.index_select(&idx, 0)?; // [k]
-            let h = conv_bias(x, &w1, &b1, 1, self.shape.stride)?.relu()?; // [1, k, H', W']
-            let w2 = self
-                .conv2
-                .weight
-                .index_select(&idx, 1)?
-                .broadcast_mul(&scales)?; // [P, k, 3, 3]
-            let b2 = (&self.conv2.bias * f64::from(g))?;
-            conv_bias(&h, &w2, &b2, 1, 1)? // [1, P, H', W']
+        let (c_in, p, kept) = (self.shape.c_in, self.shape.planes, &d.kept);
+        // conv1's kept filters, [k, C_in, 3, 3], and their biases.
+        let (w1, b1) = (&self.conv1.flat_w, &self.conv1.flat_b);
+        let w1k: Vec<f32> = kept
+            .iter()
+            .flat_map(|&o| &w1[o * c_in * 9..(o + 1) * c_in * 9])
+            .copied()
+            .collect();
+        let b1k: Vec<f32> = kept.iter().map(|&o| b1[o]).collect();
+        let h = direct::conv3x3(x, &w1k, &b1k, self.shape.stride, RELU); // [k, H', W']
+                                                                         // conv2 reading the kept channels, scaled by their C-gate and the L-gate: [P, k, 3, 3].
+        let w2 = &self.conv2.flat_w;
+        let mut w2k = Vec::with_capacity(p * kept.len() * 9);
+        for o in 0..p {
+            for &i in kept {
+                let s = c[i] * g;
+                w2k.extend(
+                    w2[(o * p + i) * 9..(o * p + i + 1) * 9]
+                        .iter()
+                        .map(|w| w * s),
+                );
+            }
+        }
+        let b2: Vec<f32> = self.conv2.flat_b.iter().map(|b| b * g).collect();
+        let y = match &self.shortcut {
+            Some(sc) => {
+                let sc = sc.forward_one(x, NO_RELU);
+                direct::conv3x3(&h, &w2k, &b2, 1, residual_relu(&sc))
+            }
+            None => direct::conv3x3(&h, &w2k, &b2, 1, residual_relu(x)),
         };
-        Ok(((sc + branch)?.relu()?, d))
+        (y, d) // [P, H', W']
+    }
+
+    /// The static block on the direct path: every channel of both convolutions.
+    ///
+    /// # Shapes
+    /// `x [C_in, H, W]` -> `[P, H / stride, W / stride]`.
+    pub fn forward_one(&self, x: &Planes) -> Planes {
+        let h = self.conv1.forward_one(x, RELU);
+        match &self.shortcut {
+            Some(sc) => self
+                .conv2
+                .forward_one(&h, residual_relu(&sc.forward_one(x, NO_RELU))),
+            None => self.conv2.forward_one(&h, residual_relu(x)),
+        }
     }
 
     /// The dense reference: every convolution computed in full, then multiplied by the gate
@@ -312,6 +358,22 @@ impl Block {
         let h = self.conv1.forward(x)?.relu()?;
         let branch = self.conv2.forward(&h)?;
         Ok((self.shortcut(x)? + branch)?.relu()?)
+    }
+}
+
+const RELU: Epilogue = Epilogue {
+    residual: None,
+    relu: true,
+};
+const NO_RELU: Epilogue = Epilogue {
+    residual: None,
+    relu: false,
+};
+
+fn residual_relu(r: &Planes) -> Epilogue<'_> {
+    Epilogue {
+        residual: Some(r),
+        relu: true,
     }
 }
 

@@ -19,14 +19,40 @@ pub(crate) fn linear(l: &Linear, x: &Tensor) -> Result<Tensor> {
 pub struct Gate {
     fc1: Linear,
     fc2: Linear,
+    /// fc1 and fc2 as flat `(weight, bias)` buffers for the direct path.
+    flat: [(Vec<f32>, Vec<f32>); 2],
+}
+
+/// A linear layer's `(weight [out, in] row-major, bias [out])` as plain vectors.
+pub(crate) fn flat_linear(l: &Linear) -> Result<(Vec<f32>, Vec<f32>)> {
+    let b = l
+        .bias()
+        .ok_or_else(|| crate::Error::Weights("linear layer without bias".into()))?;
+    Ok((l.weight().flatten_all()?.to_vec1()?, b.to_vec1()?))
 }
 
 impl Gate {
     pub fn new(c_in: usize, hidden: usize, out: usize, vb: VarBuilder) -> Result<Self> {
-        Ok(Self {
-            fc1: candle_nn::linear(c_in, hidden, vb.pp("fc1"))?,
-            fc2: candle_nn::linear(hidden, out, vb.pp("fc2"))?,
-        })
+        let fc1 = candle_nn::linear(c_in, hidden, vb.pp("fc1"))?;
+        let fc2 = candle_nn::linear(hidden, out, vb.pp("fc2"))?;
+        let flat = [flat_linear(&fc1)?, flat_linear(&fc2)?];
+        Ok(Self { fc1, fc2, flat })
+    }
+
+    /// The same gates for one image on plain slices (the direct path).
+    ///
+    /// # Shapes
+    /// `pooled [C_in]` -> gates `[out]`, each in [0, 1].
+    pub fn forward_one(&self, pooled: &[f32]) -> Vec<f32> {
+        let [(w1, b1), (w2, b2)] = &self.flat;
+        let h: Vec<f32> = crate::direct::linear(w1, b1, pooled)
+            .into_iter()
+            .map(|v| v.max(0.0))
+            .collect();
+        crate::direct::linear(w2, b2, &h)
+            .into_iter()
+            .map(|v| v.clamp(0.0, 1.0))
+            .collect()
     }
 
     /// The first layer, `[hidden, C_in]`.

@@ -15,6 +15,8 @@ use candle_nn::{Linear, VarBuilder};
 
 pub use block::{Block, ConvBn, Decision, Thresholds};
 
+use crate::direct::{self, Planes};
+
 use crate::preprocess::{self, Prepared};
 use crate::trace::{self, ClassProb, Trace};
 use crate::{Config, Error, Result};
@@ -22,12 +24,18 @@ use crate::{Config, Error, Result};
 /// How to execute the network.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Exec {
-    /// Real skipping: skipped blocks and channels are not computed (batch 1).
+    /// Real skipping: skipped blocks and channels are not computed. One image at a time on the
+    /// direct kernels of [`crate::direct`].
     Dynamic,
-    /// Everything computed, gates applied as multiplicative masks (the test reference).
-    DenseMasked,
-    /// The plain ResNet: no gates, every block and channel (the static baseline's cost).
+    /// The plain ResNet: no gates, every block and channel (the static baseline's cost), one
+    /// image at a time on the same direct kernels as `Dynamic`, so their times compare.
     Static,
+    /// Everything computed with candle's batched `conv2d`, gates applied as multiplicative masks:
+    /// the reference `Dynamic` is tested against.
+    DenseMasked,
+    /// The plain ResNet through candle's batched `conv2d`: the reference `Static` is tested
+    /// against.
+    StaticDense,
 }
 
 #[derive(Debug, Clone)]
@@ -36,6 +44,8 @@ pub struct LcNet {
     stem: ConvBn,
     blocks: Vec<Block>,
     fc: Linear,
+    /// `fc` as flat `(weight, bias)` for the direct path.
+    fc_flat: (Vec<f32>, Vec<f32>),
     device: Device,
 }
 
@@ -152,6 +162,7 @@ impl LcNet {
             cfg: cfg.clone(),
             stem,
             blocks,
+            fc_flat: gate::flat_linear(&fc)?,
             fc,
             device: vb.device().clone(),
         })
@@ -210,35 +221,30 @@ impl LcNet {
         &self.fc
     }
 
-    /// Runs a batch. `Exec::Dynamic` takes one image at a time and loops over the batch.
+    /// Runs a batch. `Exec::Dynamic` and `Exec::Static` take one image at a time.
     ///
     /// # Shapes
     /// `x [B, 3, S, S]` (normalized) -> logits `[B, classes]` and one trace per image.
     pub fn forward(&self, x: &Tensor, exec: Exec, th: Thresholds) -> Result<(Tensor, Vec<Trace>)> {
-        let b = x.dim(0)?;
+        let (b, c, h, w) = x.dims4()?;
         match exec {
-            Exec::Dynamic => {
-                let mut logits = Vec::with_capacity(b);
+            Exec::Dynamic | Exec::Static => {
+                let mut logits = Vec::with_capacity(b * self.cfg.num_classes);
                 let mut traces = Vec::with_capacity(b);
                 for i in 0..b {
-                    let mut h = self.stem.forward(&x.narrow(0, i, 1)?)?.relu()?; // [1, w0, S, S]
-                    let mut decisions = Vec::with_capacity(self.blocks.len());
-                    for blk in &self.blocks {
-                        let (y, d) = blk.forward_dynamic(&h, th)?;
-                        h = y;
-                        decisions.push(d);
-                    }
-                    let l = self.head(&h)?; // [1, classes]
-                    traces.push(self.trace(&l, decisions, th)?);
-                    logits.push(l);
+                    let img = x.get(i)?.flatten_all()?.to_vec1::<f32>()?; // [3 * S * S]
+                    let t = self.forward_one(&Planes::from_chw(c, h, w, &img), exec, th);
+                    logits.extend_from_slice(&t.logits);
+                    traces.push(t);
                 }
-                Ok((Tensor::cat(&logits, 0)?, traces))
+                let logits = Tensor::from_vec(logits, (b, self.cfg.num_classes), &self.device)?;
+                Ok((logits, traces))
             }
-            Exec::DenseMasked | Exec::Static => {
+            Exec::DenseMasked | Exec::StaticDense => {
                 let mut h = self.stem.forward(x)?.relu()?; // [B, w0, S, S]
                 let mut per_block = Vec::with_capacity(self.blocks.len());
                 for blk in &self.blocks {
-                    if exec == Exec::Static {
+                    if exec == Exec::StaticDense {
                         h = blk.forward_static(&h)?;
                         per_block.push(vec![
                             Decision {
@@ -264,6 +270,38 @@ impl LcNet {
                 Ok((logits, traces))
             }
         }
+    }
+
+    /// One image on the direct kernels: `Exec::Dynamic` skips, anything else runs every block
+    /// and channel.
+    ///
+    /// # Shapes
+    /// `x [3, S, S]` (normalized) -> the trace, logits `[classes]` inside.
+    pub fn forward_one(&self, x: &Planes, exec: Exec, th: Thresholds) -> Trace {
+        let relu = direct::Epilogue {
+            residual: None,
+            relu: true,
+        };
+        let mut h = self.stem.forward_one(x, relu); // [w0, S, S]
+        let mut decisions = Vec::with_capacity(self.blocks.len());
+        for blk in &self.blocks {
+            if exec == Exec::Dynamic {
+                let (y, d) = blk.forward_dynamic(&h, th);
+                h = y;
+                decisions.push(d);
+            } else {
+                h = blk.forward_one(&h);
+                decisions.push(Decision {
+                    l_gate: None,
+                    ran: true,
+                    c_gates: None,
+                    kept: (0..blk.shape.planes).collect(),
+                });
+            }
+        }
+        let (w, b) = &self.fc_flat;
+        let logits = direct::linear(w, b, &h.channel_means()); // [classes]
+        self.trace_from(logits, decisions, th)
     }
 
     /// Global average pool and classifier: `[B, C, H, W]` -> `[B, classes]`.
@@ -315,8 +353,13 @@ impl LcNet {
 
     /// Classifies one prepared image with real skipping.
     pub fn classify(&self, img: &Prepared, th: Thresholds) -> Result<Trace> {
+        self.classify_with(img, Exec::Dynamic, th)
+    }
+
+    /// Classifies one prepared image on the given path.
+    pub fn classify_with(&self, img: &Prepared, exec: Exec, th: Thresholds) -> Result<Trace> {
         let x = preprocess::to_tensor(&img.rgb, 1, &self.cfg, &self.device)?;
-        let (_, mut traces) = self.forward(&x, Exec::Dynamic, th)?;
+        let (_, mut traces) = self.forward(&x, exec, th)?;
         Ok(traces.remove(0))
     }
 }

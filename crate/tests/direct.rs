@@ -1,0 +1,184 @@
+//! The direct CPU kernels (`lcnet::direct`) against candle's reference operations on random
+//! inputs. Tolerance: 1e-4 absolute on values of order 1 (sums of up to 576 products in f32, in a
+//! different order, with or without fused multiply-add).
+
+mod common;
+
+use candle_core::{Device, Tensor};
+use common::*;
+use lcnet::direct::{self, Epilogue, Planes};
+
+const TOL: f32 = 1e-4;
+
+/// candle's `conv2d` + bias (+ residual) (+ ReLU) on `[1, C, H, W]`.
+fn reference(
+    x: &[f32],
+    (c, h, w): (usize, usize, usize),
+    wt: &[f32],
+    bias: &[f32],
+    k: usize,
+    stride: usize,
+    residual: Option<&[f32]>,
+    relu: bool,
+) -> Vec<f32> {
+    let dev = Device::Cpu;
+    let n_out = bias.len();
+    let x = Tensor::from_slice(x, (1, c, h, w), &dev).unwrap();
+    let wt = Tensor::from_slice(wt, (n_out, c, k, k), &dev).unwrap();
+    let b = Tensor::from_slice(bias, (1, n_out, 1, 1), &dev).unwrap();
+    let mut y = x
+        .conv2d(&wt, k / 2, stride, 1, 1)
+        .unwrap()
+        .broadcast_add(&b)
+        .unwrap();
+    if let Some(r) = residual {
+        y = (y.clone() + Tensor::from_slice(r, y.shape(), &dev).unwrap()).unwrap();
+    }
+    if relu {
+        y = y.relu().unwrap();
+    }
+    y.flatten_all().unwrap().to_vec1().unwrap()
+}
+
+#[test]
+fn planes_round_trip_and_pool() {
+    let mut rng = Rng::new(1);
+    for (c, h, w) in [(3, 32, 32), (5, 7, 9), (1, 1, 1)] {
+        let v = rng.vec(c * h * w, -1.0, 1.0);
+        let p = Planes::from_chw(c, h, w, &v);
+        assert_eq!(p.to_chw(), v);
+        let means = p.channel_means();
+        for (ch, m) in means.iter().enumerate() {
+            let want: f32 = v[ch * h * w..(ch + 1) * h * w].iter().sum::<f32>() / (h * w) as f32;
+            assert!((m - want).abs() < 1e-5, "channel {ch}: {m} vs {want}");
+        }
+    }
+}
+
+#[test]
+fn conv3x3_matches_reference() {
+    let mut rng = Rng::new(7);
+    // Full blocks of four output channels, every remainder, stride 2, odd and tiny sizes, and
+    // the empty cases (no inputs: bias + residual only; no outputs).
+    let cases = [
+        (16, 16, 32, 1),
+        (16, 32, 32, 2),
+        (32, 64, 16, 2),
+        (64, 64, 8, 1),
+        (16, 7, 32, 1),
+        (7, 16, 32, 1),
+        (64, 30, 8, 1),
+        (30, 64, 8, 1),
+        (15, 13, 16, 1),
+        (5, 6, 7, 2),
+        (3, 5, 9, 1),
+        (4, 1, 3, 2),
+        (2, 2, 1, 1),
+        (0, 16, 8, 1),
+        (8, 0, 8, 1),
+    ];
+    for (n_in, n_out, size, stride) in cases {
+        let x = rng.vec(n_in * size * size, -1.0, 1.0);
+        let wt = rng.vec(n_out * n_in * 9, -0.2, 0.2);
+        let bias = rng.vec(n_out, -0.5, 0.5);
+        let so = direct::out_size(size, stride);
+        let res = rng.vec(n_out * so * so, -1.0, 1.0);
+        let xp = Planes::from_chw(n_in, size, size, &x);
+        let rp = Planes::from_chw(n_out, so, so, &res);
+        for (residual, relu) in [(false, false), (false, true), (true, true)] {
+            let ep = Epilogue {
+                residual: residual.then_some(&rp),
+                relu,
+            };
+            let got = direct::conv3x3(&xp, &wt, &bias, stride, ep);
+            assert_eq!((got.c, got.h, got.w), (n_out, so, so));
+            let got = got.to_chw();
+            let want = if n_in == 0 {
+                // candle has no zero-channel convolution: the sum over no inputs is 0.
+                (0..n_out * so * so)
+                    .map(|j| {
+                        let v = bias[j / (so * so)] + if residual { res[j] } else { 0.0 };
+                        if relu {
+                            v.max(0.0)
+                        } else {
+                            v
+                        }
+                    })
+                    .collect()
+            } else if n_out == 0 {
+                vec![]
+            } else {
+                reference(
+                    &x,
+                    (n_in, size, size),
+                    &wt,
+                    &bias,
+                    3,
+                    stride,
+                    residual.then_some(&res),
+                    relu,
+                )
+            };
+            let diff = max_abs_diff(&got, &want);
+            assert!(
+                diff < TOL,
+                "{n_in}->{n_out} @{size} stride {stride} residual {residual} relu {relu}: {diff}"
+            );
+        }
+    }
+}
+
+#[test]
+fn conv3x3_counts_the_macs_it_computes() {
+    let x = Planes::from_chw(6, 8, 8, &[0.5; 6 * 8 * 8]);
+    lcnet::counter::take();
+    let ep = Epilogue {
+        residual: None,
+        relu: false,
+    };
+    direct::conv3x3(&x, &[0.1; 5 * 6 * 9], &[0.0; 5], 2, ep);
+    assert_eq!(lcnet::counter::take(), 5 * 6 * 9 * 4 * 4);
+}
+
+#[test]
+fn conv1x1_matches_reference() {
+    let mut rng = Rng::new(9);
+    for (n_in, n_out, size, stride) in
+        [(16, 32, 32, 2), (32, 64, 16, 2), (5, 3, 7, 2), (4, 4, 5, 1)]
+    {
+        let x = rng.vec(n_in * size * size, -1.0, 1.0);
+        let wt = rng.vec(n_out * n_in, -0.5, 0.5);
+        let bias = rng.vec(n_out, -0.5, 0.5);
+        let got = direct::conv1x1(&Planes::from_chw(n_in, size, size, &x), &wt, &bias, stride);
+        let want = reference(&x, (n_in, size, size), &wt, &bias, 1, stride, None, false);
+        let diff = max_abs_diff(&got.to_chw(), &want);
+        assert!(
+            diff < TOL,
+            "{n_in}->{n_out} @{size} stride {stride}: {diff}"
+        );
+    }
+}
+
+#[test]
+fn linear_matches_reference() {
+    let mut rng = Rng::new(11);
+    let (n_in, n_out) = (64, 10);
+    let (w, b, x) = (
+        rng.vec(n_out * n_in, -1.0, 1.0),
+        rng.vec(n_out, -1.0, 1.0),
+        rng.vec(n_in, -1.0, 1.0),
+    );
+    let dev = Device::Cpu;
+    let lin = candle_nn::Linear::new(
+        Tensor::from_slice(&w, (n_out, n_in), &dev).unwrap(),
+        Some(Tensor::from_slice(&b, n_out, &dev).unwrap()),
+    );
+    let want: Vec<f32> =
+        candle_core::Module::forward(&lin, &Tensor::from_slice(&x, (1, n_in), &dev).unwrap())
+            .unwrap()
+            .flatten_all()
+            .unwrap()
+            .to_vec1()
+            .unwrap();
+    assert!(max_abs_diff(&direct::linear(&w, &b, &x), &want) < TOL);
+}
