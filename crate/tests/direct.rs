@@ -11,6 +11,7 @@ use lcnet::direct::{self, Epilogue, Planes};
 const TOL: f32 = 1e-4;
 
 /// candle's `conv2d` + bias (+ residual) (+ ReLU) on `[1, C, H, W]`.
+#[allow(clippy::too_many_arguments)] // a test helper mirroring the kernel's parameters
 fn reference(
     x: &[f32],
     (c, h, w): (usize, usize, usize),
