@@ -96,17 +96,6 @@ impl Planes {
         self.data.iter_mut().for_each(|v| *v = v.max(0.0));
         self
     }
-
-    /// Multiplies channel `ch` by `scales[ch]` in place.
-    pub fn scale_channels(&mut self, scales: &[f32]) {
-        assert_eq!(scales.len(), self.c);
-        let pl = self.plane_len();
-        for (ch, &s) in scales.iter().enumerate() {
-            self.data[ch * pl..(ch + 1) * pl]
-                .iter_mut()
-                .for_each(|v| *v *= s);
-        }
-    }
 }
 
 /// A sum in `LANES` independent partial sums: a plain `iter().sum()` is one long chain of

@@ -271,7 +271,8 @@ impl Block {
             .collect();
         let b1k: Vec<f32> = kept.iter().map(|&o| b1[o]).collect();
         let h = direct::conv3x3(x, &w1k, &b1k, self.shape.stride, RELU); // [k, H', W']
-                                                                         // conv2 reading the kept channels, scaled by their C-gate and the L-gate: [P, k, 3, 3].
+
+        // conv2 reading the kept channels, scaled by their C-gate and the L-gate: [P, k, 3, 3].
         let w2 = &self.conv2.flat_w;
         let mut w2k = Vec::with_capacity(p * kept.len() * 9);
         for o in 0..p {
