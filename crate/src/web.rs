@@ -140,6 +140,11 @@ impl WebGpuModel {
         to_js(&trace)
     }
 
+    /// GPU->CPU readbacks made so far on this model's device (one per classified image).
+    pub fn readbacks(&self) -> f64 {
+        self.gpu.context().readbacks() as f64
+    }
+
     /// Null while the device is usable, else why it is not (lost, or a GPU error).
     pub fn failure(&self) -> Option<String> {
         self.gpu.context().check().err().map(|e| e.to_string())

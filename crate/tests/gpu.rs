@@ -422,6 +422,36 @@ fn a_lost_device_fails_cleanly() {
     assert!(ctx.check().is_err());
 }
 
+/// The whole image runs on the GPU, decisions included: exactly one readback per image, on the
+/// dynamic and the static path, whatever the thresholds skip.
+#[test]
+fn one_readback_per_image() {
+    if ctx().is_none() {
+        return;
+    }
+    // Its own context: the shared one counts the readbacks of tests running beside this one.
+    let ctx = pollster::block_on(GpuContext::native()).unwrap();
+    let cfg = tiny_config(true);
+    let per = cfg.image_size * cfg.image_size * 3;
+    let net = random_model(&cfg, 5);
+    let gpu = GpuModel::new(&ctx, &net).unwrap();
+    let rgb = random_rgb(&cfg, 3, 5);
+    let mut images = 0;
+    assert_eq!(ctx.readbacks(), 0);
+    for tau in [0.0, 0.3, 1.0] {
+        let th = Thresholds {
+            tau_l: tau,
+            tau_c: tau,
+        };
+        for img in rgb.chunks(per) {
+            pollster::block_on(gpu.classify(img, th)).unwrap();
+            pollster::block_on(gpu.classify_static(img, th)).unwrap();
+            images += 2;
+            assert_eq!(ctx.readbacks(), images, "tau {tau}");
+        }
+    }
+}
+
 #[test]
 fn committed_smoke_model_matches_cpu_on_fixture_images() {
     let Some(ctx) = ctx() else { return };

@@ -1,7 +1,9 @@
 // In-browser benchmark (`cargo xtask bench-web [-- --runs N --images N --backend B --json]`):
 // the static ResNet against LC-Net with real skipping, on the gallery images, inside headless
 // Chromium through the page's own worker, on each backend (`--backend webgpu|cpu|both`, default
-// both). Prints one line per image and the medians over all images.
+// both). Prints one line per image and the medians over all images. `--ort FILE.onnx` also times
+// ONNX Runtime Web's wasm backend (one thread, SIMD) on the same network in the same browser
+// (tests/bench/ort.mjs) and prints the static CPU path's time against it.
 //
 // CPU timings come from a single-threaded wasm module on this machine's CPU; WebGPU in headless
 // Chromium here is SwiftShader (a CPU emulation of a GPU), so its numbers say little about a
@@ -9,8 +11,9 @@
 
 import { parseArgs } from 'node:util';
 import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 
+import { benchOrt } from './ort.mjs';
 import { requireBuild, serve, launch, openReady, galleryEntries, useBackend, WWW } from '../browser/harness.mjs';
 
 const { values: opt } = parseArgs({
@@ -19,6 +22,7 @@ const { values: opt } = parseArgs({
     images: { type: 'string', default: '0' },
     backend: { type: 'string', default: 'both' },
     json: { type: 'boolean', default: false },
+    ort: { type: 'string' },
   },
 });
 const backends = opt.backend === 'both' ? ['webgpu', 'cpu'] : [opt.backend];
@@ -56,6 +60,7 @@ try {
         static_ms: r.static_ms,
         dynamic_ms: r.dynamic_ms,
         macs_ratio: r.macs / r.static_macs,
+        readbacks_per_image: r.readbacks_per_image,
       };
       rows.push(row);
       if (!opt.json) {
@@ -65,6 +70,7 @@ try {
     }
     const summary = {
       backend: adapter,
+      backend_kind: backend,
       model: card.name,
       depth: card.config.depth,
       browser: await page.evaluate(() => navigator.userAgent),
@@ -73,6 +79,9 @@ try {
       static_ms_median: median(rows.map((r) => r.static_ms)),
       dynamic_ms_median: median(rows.map((r) => r.dynamic_ms)),
       macs_ratio_mean: rows.reduce((s, r) => s + r.macs_ratio, 0) / rows.length,
+      readbacks_per_image: backend === 'webgpu'
+        ? rows.reduce((s, r) => s + r.readbacks_per_image, 0) / rows.length
+        : null,
       rows,
     };
     summary.speedup = summary.static_ms_median / summary.dynamic_ms_median;
@@ -80,10 +89,29 @@ try {
     if (!opt.json) {
       console.log(`\n${summary.model} (ResNet-${summary.depth}), ${rows.length} images x ${runs} runs, ${adapter} in headless Chromium:`);
       console.log(`static ${summary.static_ms_median.toFixed(2)} ms, LC-Net ${summary.dynamic_ms_median.toFixed(2)} ms ` +
-        `(median per image; ${summary.speedup.toFixed(2)}x), MACs ${(100 * summary.macs_ratio_mean).toFixed(1)}% of static on average\n`);
+        `(median per image; ${summary.speedup.toFixed(2)}x), MACs ${(100 * summary.macs_ratio_mean).toFixed(1)}% of static on average`);
+      const timeRatio = summary.dynamic_ms_median / summary.static_ms_median;
+      console.log(`time ratio ${timeRatio.toFixed(3)} / MACs ratio ${summary.macs_ratio_mean.toFixed(3)} = ` +
+        `${(timeRatio / summary.macs_ratio_mean).toFixed(2)} (goal <= 1.2)` +
+        (summary.readbacks_per_image === null ? '' : `; ${summary.readbacks_per_image} GPU readbacks per image`) + '\n');
     }
   }
   errors.assertNone();
+  if (opt.ort) {
+    const ort = await benchOrt(browser.context, resolve(opt.ort), { runs: Math.max(100, runs * 5) });
+    const cpu = summaries.find((s) => s.backend_kind === 'cpu');
+    ort.static_cpu_ms = cpu ? cpu.static_ms_median : null;
+    ort.ratio = cpu ? cpu.static_ms_median / ort.ms : null;
+    summaries.push({ onnxruntime_web: ort });
+    if (!opt.json) {
+      console.log(`ONNX Runtime Web ${ort.version} (wasm, ${ort.threads} thread, SIMD), same network, ` +
+        `${ort.runs} runs: ${ort.ms.toFixed(2)} ms median`);
+      if (cpu) {
+        console.log(`our static wasm path: ${cpu.static_ms_median.toFixed(2)} ms = ` +
+          `${ort.ratio.toFixed(2)}x ONNX Runtime's time (goal <= 1)\n`);
+      }
+    }
+  }
   if (opt.json) console.log(JSON.stringify(summaries.length === 1 ? summaries[0] : summaries, null, 2));
 } finally {
   await browser.close();

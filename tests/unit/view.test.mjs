@@ -177,4 +177,11 @@ test('benchText reports medians and the speed-up', () => {
     'Static ResNet 2.0 ms · LC-Net 2.5 ms (1.25× slower, median of 5 runs each)');
   assert.equal(V.benchText({ static_ms: 2, dynamic_ms: 1, runs: 5 }, 'WebGPU (a)'),
     'Static ResNet 2.0 ms · LC-Net 1.0 ms (2.00× faster, median of 5 runs each, on WebGPU (a))');
+  // The GPU path says how often it read back (one per image: decisions stay on the GPU).
+  assert.equal(V.benchText({ static_ms: 2, dynamic_ms: 1, runs: 5, readbacks_per_image: 1 }, 'WebGPU (a)'),
+    'Static ResNet 2.0 ms · LC-Net 1.0 ms (2.00× faster, median of 5 runs each, on WebGPU (a); 1 GPU readback per image)');
+  assert.equal(V.benchText({ static_ms: 2, dynamic_ms: 1, runs: 5, readbacks_per_image: 1.5 }),
+    'Static ResNet 2.0 ms · LC-Net 1.0 ms (2.00× faster, median of 5 runs each; 1.5 GPU readbacks per image)');
+  assert.equal(V.benchText({ static_ms: 2, dynamic_ms: 1, runs: 5, readbacks_per_image: null }),
+    'Static ResNet 2.0 ms · LC-Net 1.0 ms (2.00× faster, median of 5 runs each)');
 });

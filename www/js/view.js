@@ -327,8 +327,11 @@ export function benchText(r, backend) {
   const speedup = r.dynamic_ms > 0 ? r.static_ms / r.dynamic_ms : NaN;
   let rel = '–';
   if (Number.isFinite(speedup)) rel = speedup >= 1 ? `${speedup.toFixed(2)}× faster` : `${(1 / speedup).toFixed(2)}× slower`;
+  const rb = Number.isFinite(r.readbacks_per_image)
+    ? `; ${Number(r.readbacks_per_image.toFixed(2))} GPU readback${r.readbacks_per_image === 1 ? '' : 's'} per image`
+    : '';
   return `Static ResNet ${formatMs(r.static_ms)} · LC-Net ${formatMs(r.dynamic_ms)} ` +
-    `(${rel}, median of ${r.runs} runs each${backend ? `, on ${backend}` : ''})`;
+    `(${rel}, median of ${r.runs} runs each${backend ? `, on ${backend}` : ''}${rb})`;
 }
 
 /**

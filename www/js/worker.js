@@ -283,6 +283,7 @@ async function bench(msg) {
   const st = [];
   const dy = [];
   let trace = null;
+  const readbacks0 = used === 'webgpu' ? gpu.readbacks() : 0;
   for (let i = 0; i < runs; i++) {
     let t = performance.now();
     await infer(rgb, tauL, tauC, 'static');
@@ -299,6 +300,8 @@ async function bench(msg) {
     adapter: used === 'webgpu' ? webgpu.adapter : null,
     static_ms: median(st),
     dynamic_ms: median(dy),
+    // GPU->CPU readbacks per classified image (static and LC-Net runs together); null on the CPU.
+    readbacks_per_image: used === 'webgpu' ? (gpu.readbacks() - readbacks0) / (2 * runs) : null,
     macs: trace.macs,
     static_macs: trace.static_macs,
     wasm_memory_bytes: memoryBytes(),

@@ -20,6 +20,7 @@ mod model;
 pub mod pool;
 pub mod residual;
 
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
 use wgpu::util::DeviceExt;
@@ -55,6 +56,8 @@ pub struct GpuContext {
     /// The first device loss or uncaptured GPU error, recorded by the device's callbacks: once
     /// set, every later run fails with it (the page then falls back to the CPU).
     failure: Arc<Mutex<Option<String>>>,
+    /// GPU->CPU readbacks so far, shared by clones (one per image on the whole-network path).
+    readbacks: Arc<AtomicU64>,
 }
 
 impl GpuContext {
@@ -87,6 +90,7 @@ impl GpuContext {
             adapter: None,
             pipes,
             failure,
+            readbacks: Arc::new(AtomicU64::new(0)),
         }
     }
 
@@ -185,6 +189,11 @@ impl GpuContext {
         }
     }
 
+    /// How many GPU->CPU readbacks this context has made (each `map_async` of a staging buffer).
+    pub fn readbacks(&self) -> u64 {
+        self.readbacks.load(Ordering::Relaxed)
+    }
+
     /// Copies `words` 32-bit values from the start of each source into one staging buffer,
     /// submits `encoder`, and reads everything back with one `map_async`.
     pub(crate) async fn submit_and_read(
@@ -193,6 +202,7 @@ impl GpuContext {
         sources: &[(&wgpu::Buffer, usize)],
     ) -> Result<Vec<u32>> {
         self.check()?;
+        self.readbacks.fetch_add(1, Ordering::Relaxed);
         let total: usize = sources.iter().map(|(_, n)| n).sum();
         let staging = self.device.create_buffer(&wgpu::BufferDescriptor {
             label: Some("readback"),
