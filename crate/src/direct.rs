@@ -112,11 +112,50 @@ fn lane_sum(v: &[f32]) -> f32 {
     acc.iter().sum::<f32>() + rest
 }
 
-/// What happens after the sum over inputs: `y = acc + bias (+ residual)`, then optionally ReLU.
-#[derive(Debug, Clone, Copy)]
+/// What happens after the sum over inputs: `y = (acc + bias) * scale (+ residual)`, then
+/// optionally ReLU. `scale` has one value per computed output channel (`None`: 1).
+#[derive(Debug, Clone, Copy, Default)]
 pub struct Epilogue<'a> {
     pub residual: Option<&'a Planes>,
     pub relu: bool,
+    pub scale: Option<&'a [f32]>,
+}
+
+/// The filters a 3x3 convolution runs, read in place from a full weight tensor
+/// `w [rows, cols, 3, 3]`: the output channels `rows` (all when `None`), in that order, and for
+/// input plane `j` the weight column `cols[j]` (column `j` when `None`). This is how the dynamic
+/// path runs only the kept channels without copying their weights.
+#[derive(Debug, Clone, Copy)]
+pub struct Filters<'a> {
+    pub w: &'a [f32],
+    /// Input channels of `w` (its second dimension).
+    pub cols_total: usize,
+    pub rows: Option<&'a [usize]>,
+    pub cols: Option<&'a [usize]>,
+}
+
+impl<'a> Filters<'a> {
+    /// Every filter of a dense `[C_out, C_in, 3, 3]` tensor.
+    pub fn dense(w: &'a [f32], c_in: usize) -> Self {
+        Self {
+            w,
+            cols_total: c_in,
+            rows: None,
+            cols: None,
+        }
+    }
+
+    /// Offset of output channel `o`'s filter (`o` counts the computed ones).
+    #[inline(always)]
+    fn row(&self, o: usize) -> usize {
+        self.rows.map_or(o, |r| r[o]) * self.cols_total * 9
+    }
+
+    /// Offset of input plane `j`'s 3x3 kernel within a filter.
+    #[inline(always)]
+    fn col(&self, j: usize) -> usize {
+        self.cols.map_or(j, |c| c[j]) * 9
+    }
 }
 
 /// Output size of a 3x3 / padding 1 or 1x1 / padding 0 convolution with this stride.
@@ -131,12 +170,59 @@ pub fn out_size(size: usize, stride: usize) -> usize {
 /// `[C_out, H / stride, W / stride]`. `C_in` or `C_out` may be 0 (a block whose channels were
 /// all skipped is bias + residual only).
 pub fn conv3x3(x: &Planes, w: &[f32], bias: &[f32], stride: usize, ep: Epilogue) -> Planes {
-    let (n_in, n_out) = (x.c, bias.len());
     assert_eq!(
         w.len(),
-        n_out * n_in * 9,
-        "weights are not [{n_out}, {n_in}, 3, 3]"
+        bias.len() * x.c * 9,
+        "weights are not [{}, {}, 3, 3]",
+        bias.len(),
+        x.c
     );
+    conv3x3_filters(x, Filters::dense(w, x.c), bias, stride, ep)
+}
+
+/// [`conv3x3`] over a subset of a weight tensor's filters and input columns ([`Filters`]):
+/// `y[o] = bias[o] + sum_j w[rows[o]][cols[j]] * x[j]`, then the epilogue.
+///
+/// # Shapes
+/// `x [J, H, W]`, `bias [O]` -> `[O, H / stride, W / stride]`, with `O = rows.len()` (or the
+/// tensor's row count) and `J = cols.len()` (or `cols_total`).
+pub fn conv3x3_filters(
+    x: &Planes,
+    f: Filters,
+    bias: &[f32],
+    stride: usize,
+    ep: Epilogue,
+) -> Planes {
+    let (n_in, n_out) = (x.c, bias.len());
+    match f.rows {
+        Some(r) => assert_eq!(r.len(), n_out, "one row per bias"),
+        None => assert_eq!(
+            f.w.len(),
+            n_out * f.cols_total * 9,
+            "weights are not [{n_out}, {}, 3, 3]",
+            f.cols_total
+        ),
+    }
+    match f.cols {
+        Some(c) => assert_eq!(c.len(), n_in, "one column per input plane"),
+        None => assert_eq!(
+            f.cols_total, n_in,
+            "weights have {} input channels, x has {n_in}",
+            f.cols_total
+        ),
+    }
+    let limit = f.w.len() / 9;
+    assert!(
+        f.rows
+            .unwrap_or_default()
+            .iter()
+            .all(|&o| (o + 1) * f.cols_total <= limit)
+            && f.cols.unwrap_or_default().iter().all(|&i| i < f.cols_total),
+        "a row or column is out of range"
+    );
+    if let Some(s) = ep.scale {
+        assert_eq!(s.len(), n_out, "one scale per output channel");
+    }
     assert!(stride == 1 || stride == 2, "stride {stride}");
     let (ho, wo) = (out_size(x.h, stride), out_size(x.w, stride));
     let mut out = Planes::zeros(n_out, ho, wo);
@@ -153,10 +239,10 @@ pub fn conv3x3(x: &Planes, w: &[f32], bias: &[f32], stride: usize, ep: Epilogue)
             rows_per_y: 1,
             tap: [0, 1, 2],
         };
-        conv3x3_kernel(&src, w, bias, &mut out, ep);
+        conv3x3_kernel(&src, &f, bias, &mut out, ep);
     } else {
         let split = deinterleave(x);
-        conv3x3_kernel(&split.source(n_in), w, bias, &mut out, ep);
+        conv3x3_kernel(&split.source(n_in), &f, bias, &mut out, ep);
     }
     out
 }
@@ -210,7 +296,7 @@ fn deinterleave(x: &Planes) -> Deinterleaved {
 // `f32::mul_add` becomes one instruction only where the CPU has FMA; elsewhere (SSE2, simd128)
 // it would call a slow software routine, so those builds multiply and add.
 #[multiversion(targets("x86_64+avx2+fma"))]
-fn conv3x3_kernel(src: &Source, w: &[f32], bias: &[f32], out: &mut Planes, ep: Epilogue) {
+fn conv3x3_kernel(src: &Source, w: &Filters, bias: &[f32], out: &mut Planes, ep: Epilogue) {
     // Stride 1 gets its taps as constants, which keeps the loads free of bounds checks.
     match (target_cfg_f!(target_feature = "fma"), src.rows_per_y) {
         (true, 1) => conv3x3_blocks::<1, true>(src, w, bias, out, ep),
@@ -220,102 +306,160 @@ fn conv3x3_kernel(src: &Source, w: &[f32], bias: &[f32], out: &mut Planes, ep: E
     }
 }
 
+/// `LANES` output pixels of one row: where its tap `(0, 0)` reads in input channel 0, where it
+/// writes in output channel 0, and how many of its lanes are inside the row.
+#[derive(Clone, Copy)]
+struct Group {
+    src: usize,
+    dst: usize,
+    lanes: usize,
+}
+
+fn groups(src: &Source, out: &Planes) -> Vec<Group> {
+    let mut g = Vec::with_capacity(out.h * out.w.div_ceil(LANES));
+    for y in 0..out.h {
+        for x0 in (0..out.w).step_by(LANES) {
+            g.push(Group {
+                src: y * src.rows_per_y * src.row + x0,
+                dst: out.at(0, y, x0),
+                lanes: LANES.min(out.w - x0),
+            });
+        }
+    }
+    g
+}
+
 #[inline(always)]
 fn conv3x3_blocks<const S: usize, const FMA: bool>(
     src: &Source,
-    w: &[f32],
+    w: &Filters,
     bias: &[f32],
     out: &mut Planes,
     ep: Epilogue,
 ) {
-    let (n_out, row) = (bias.len(), src.n_in * 9);
+    let n_out = bias.len();
+    let groups = groups(src, out);
+    // Tiles of NB output channels x G lane groups keep NB * G accumulators in registers: 8 with
+    // AVX2 (16 registers of 8 lanes); with 4-lane registers (simd128, SSE2) a lane group takes
+    // two, so G is smaller there. A kept channel count is arbitrary: the last one to three
+    // channels run as a narrower tile over more lane groups, so no filter is computed twice.
     let mut o = 0;
     while o + BLOCK <= n_out {
-        tile::<S, BLOCK, FMA>(src, &w[o * row..], &bias[o..], o, out, ep);
+        if FMA {
+            tiles::<S, BLOCK, 2, FMA>(src, w, bias, o, out, ep, &groups);
+        } else {
+            tiles::<S, BLOCK, 1, FMA>(src, w, bias, o, out, ep, &groups);
+        }
         o += BLOCK;
     }
-    // A kept channel count is arbitrary. Two or three left over run as a full block with zero
-    // filters (cheaper than narrower tiles; the extra planes exist, see `Planes::zeros`, and
-    // are never read), one as a single-channel tile.
-    match n_out - o {
-        0 => {}
-        1 => tile::<S, 1, FMA>(src, &w[o * row..], &bias[o..], o, out, ep),
-        r => {
-            let mut wb = vec![0f32; BLOCK * row];
-            wb[..r * row].copy_from_slice(&w[o * row..]);
-            let mut bb = [0f32; BLOCK];
-            bb[..r].copy_from_slice(&bias[o..]);
-            tile::<S, BLOCK, FMA>(src, &wb, &bb, o, out, ep);
-        }
+    let b = bias;
+    match (n_out - o, FMA) {
+        (0, _) => {}
+        (1, _) => tiles::<S, 1, 4, FMA>(src, w, b, o, out, ep, &groups),
+        (2, true) => tiles::<S, 2, 4, FMA>(src, w, b, o, out, ep, &groups),
+        (2, false) => tiles::<S, 2, 2, FMA>(src, w, b, o, out, ep, &groups),
+        (3, true) => tiles::<S, 3, 2, FMA>(src, w, b, o, out, ep, &groups),
+        (3, false) => tiles::<S, 3, 1, FMA>(src, w, b, o, out, ep, &groups),
+        (r, _) => unreachable!("{r} channels left over"),
     }
 }
 
-/// Output channels `o0..o0 + NB` (filters `w [NB, C_in, 3, 3]`, `bias [NB]`), every row, `LANES`
-/// output pixels at a time.
+/// Output channels `o0..o0 + NB` over every lane group, `G` groups per tile (the last few one
+/// at a time).
 #[inline(always)]
-fn tile<const S: usize, const NB: usize, const FMA: bool>(
+fn tiles<const S: usize, const NB: usize, const G: usize, const FMA: bool>(
     src: &Source,
-    w: &[f32],
+    w: &Filters,
     bias: &[f32],
     o0: usize,
     out: &mut Planes,
     ep: Epilogue,
+    groups: &[Group],
+) {
+    let mut chunks = groups.chunks_exact(G);
+    for chunk in &mut chunks {
+        tile::<S, NB, G, FMA>(src, w, bias, o0, out, ep, chunk.try_into().unwrap());
+    }
+    for g in chunks.remainder() {
+        tile::<S, NB, 1, FMA>(src, w, bias, o0, out, ep, &[*g]);
+    }
+}
+
+/// Output channels `o0..o0 + NB` (of `w`'s computed ones; `bias [O]`) at the `G` lane groups
+/// `at`.
+#[inline(always)]
+fn tile<const S: usize, const NB: usize, const G: usize, const FMA: bool>(
+    src: &Source,
+    w: &Filters,
+    bias: &[f32],
+    o0: usize,
+    out: &mut Planes,
+    ep: Epilogue,
+    at: &[Group; G],
 ) {
     let n_in = src.n_in;
     let tap = if S == 1 { [0, 1, 2] } else { src.tap };
     let span = tap[0].max(tap[1]).max(tap[2]) + LANES;
-    for y in 0..out.h {
-        let mut x0 = 0;
-        while x0 < out.w {
-            let mut acc = [[0f32; LANES]; NB];
-            for i in 0..n_in {
-                let mut wk = [[0f32; 9]; NB];
-                for (q, wq) in wk.iter_mut().enumerate() {
-                    let at = (q * n_in + i) * 9;
-                    wq.copy_from_slice(&w[at..at + 9]);
-                }
-                for ky in 0..3 {
-                    // Padded row `y * S + ky` holds input row `y * S + ky - 1`.
-                    let start = i * src.plane + (y * S + ky) * src.row + x0;
-                    let row = &src.data[start..start + span];
-                    for kx in 0..3 {
-                        let mut v = [0f32; LANES];
-                        v.copy_from_slice(&row[tap[kx]..tap[kx] + LANES]);
-                        for q in 0..NB {
-                            let wv = wk[q][ky * 3 + kx];
-                            for l in 0..LANES {
-                                acc[q][l] = if FMA {
-                                    wv.mul_add(v[l], acc[q][l])
-                                } else {
-                                    wv * v[l] + acc[q][l]
-                                };
-                            }
+    let rows: [usize; NB] = std::array::from_fn(|q| w.row(o0 + q));
+    let mut acc = [[[0f32; LANES]; G]; NB];
+    for i in 0..n_in {
+        let col = w.col(i);
+        let mut wk = [[0f32; 9]; NB];
+        for (q, wq) in wk.iter_mut().enumerate() {
+            let at = rows[q] + col;
+            wq.copy_from_slice(&w.w[at..at + 9]);
+        }
+        for ky in 0..3 {
+            // Padded row `y * S + ky` holds input row `y * S + ky - 1`.
+            let base = i * src.plane + ky * src.row;
+            let rows: [&[f32]; G] = std::array::from_fn(|g| {
+                let start = base + at[g].src;
+                &src.data[start..start + span]
+            });
+            for kx in 0..3 {
+                let v: [[f32; LANES]; G] = std::array::from_fn(|g| {
+                    let mut v = [0f32; LANES];
+                    v.copy_from_slice(&rows[g][tap[kx]..tap[kx] + LANES]);
+                    v
+                });
+                for q in 0..NB {
+                    let wv = wk[q][ky * 3 + kx];
+                    for g in 0..G {
+                        for l in 0..LANES {
+                            acc[q][g][l] = if FMA {
+                                wv.mul_add(v[g][l], acc[q][g][l])
+                            } else {
+                                wv * v[g][l] + acc[q][g][l]
+                            };
                         }
                     }
                 }
             }
-            let lanes = LANES.min(out.w - x0);
-            for (q, acc) in acc.iter().enumerate() {
-                // Whole lane groups (the buffers' slack covers a partial one), stored up to `lanes`.
-                let at = out.at(o0 + q, y, x0);
-                let mut v = [0f32; LANES];
-                for l in 0..LANES {
-                    v[l] = acc[l] + bias[q];
-                }
-                if let Some(r) = ep.residual {
-                    let r: &[f32] = &r.data[at..at + LANES];
-                    for l in 0..LANES {
-                        v[l] += r[l];
-                    }
-                }
-                if ep.relu {
-                    for x in &mut v {
-                        *x = x.max(0.0);
-                    }
-                }
-                out.data[at..at + lanes].copy_from_slice(&v[..lanes]);
+        }
+    }
+    let plane = out.plane_len();
+    for (q, acc) in acc.iter().enumerate() {
+        for (g, acc) in acc.iter().enumerate() {
+            // Whole lane groups (the buffers' slack covers a partial one), stored up to `lanes`.
+            let dst = (o0 + q) * plane + at[g].dst;
+            let (b, s) = (bias[o0 + q], ep.scale.map_or(1.0, |s| s[o0 + q]));
+            let mut v = [0f32; LANES];
+            for l in 0..LANES {
+                v[l] = (acc[l] + b) * s;
             }
-            x0 += LANES;
+            if let Some(r) = ep.residual {
+                let r: &[f32] = &r.data[dst..dst + LANES];
+                for l in 0..LANES {
+                    v[l] += r[l];
+                }
+            }
+            if ep.relu {
+                for x in &mut v {
+                    *x = x.max(0.0);
+                }
+            }
+            let lanes = at[g].lanes;
+            out.data[dst..dst + lanes].copy_from_slice(&v[..lanes]);
         }
     }
 }

@@ -6,7 +6,7 @@ mod common;
 
 use candle_core::{Device, Tensor};
 use common::*;
-use lcnet::direct::{self, Epilogue, Planes};
+use lcnet::direct::{self, Epilogue, Filters, Planes};
 
 const TOL: f32 = 1e-4;
 
@@ -90,6 +90,7 @@ fn conv3x3_matches_reference() {
             let ep = Epilogue {
                 residual: residual.then_some(&rp),
                 relu,
+                scale: None,
             };
             let got = direct::conv3x3(&xp, &wt, &bias, stride, ep);
             assert_eq!((got.c, got.h, got.w), (n_out, so, so));
@@ -129,6 +130,90 @@ fn conv3x3_matches_reference() {
     }
 }
 
+/// The dynamic path's convolution: a subset of a weight tensor's filters (rows) and input columns
+/// read in place, and a scale per output before the residual, against candle on the explicitly
+/// gathered weights.
+#[test]
+fn conv3x3_filters_matches_reference() {
+    let mut rng = Rng::new(11);
+    // (full outputs, full inputs, kept rows, kept columns, size, stride)
+    type Case<'a> = (usize, usize, &'a [usize], &'a [usize], usize, usize);
+    let cases: [Case; 6] = [
+        (
+            16,
+            16,
+            &[0, 3, 4, 9, 15],
+            &[0, 1, 2, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 3, 4],
+            32,
+            1,
+        ),
+        (32, 16, &[31, 2, 17], &[1, 5, 9, 13], 32, 2),
+        (64, 64, &[1, 63], &[7], 8, 1),
+        (16, 16, &[], &[2, 3], 8, 1),
+        (8, 8, &[0, 1, 2, 3, 4, 5, 6], &[], 9, 1),
+        (6, 5, &[5, 0, 2, 1], &[4, 0, 3], 7, 2),
+    ];
+    for (p, c, rows, cols, size, stride) in cases {
+        let (o, j) = (rows.len(), cols.len());
+        let w = rng.vec(p * c * 9, -0.2, 0.2);
+        let x = rng.vec(j * size * size, -1.0, 1.0);
+        let bias = rng.vec(o, -0.5, 0.5);
+        let scale = rng.vec(o, 0.0, 1.5);
+        let so = direct::out_size(size, stride);
+        let res = rng.vec(o * so * so, -1.0, 1.0);
+        let xp = Planes::from_chw(j, size, size, &x);
+        let rp = Planes::from_chw(o, so, so, &res);
+        let f = Filters {
+            rows: Some(rows),
+            cols: Some(cols),
+            ..Filters::dense(&w, c)
+        };
+        for residual in [false, true] {
+            let ep = Epilogue {
+                residual: residual.then_some(&rp),
+                relu: true,
+                scale: Some(&scale),
+            };
+            let got = direct::conv3x3_filters(&xp, f, &bias, stride, ep).to_chw();
+            let gathered: Vec<f32> = rows
+                .iter()
+                .flat_map(|&r| {
+                    cols.iter()
+                        .flat_map(move |&k| (0..9).map(move |t| (r, k, t)))
+                })
+                .map(|(r, k, t)| w[(r * c + k) * 9 + t])
+                .collect();
+            let z = if o == 0 || j == 0 {
+                (0..o * so * so).map(|i| bias[i / (so * so)]).collect()
+            } else {
+                reference(
+                    &x,
+                    (j, size, size),
+                    &gathered,
+                    &bias,
+                    3,
+                    stride,
+                    None,
+                    false,
+                )
+            };
+            let want: Vec<f32> = z
+                .iter()
+                .enumerate()
+                .map(|(i, v)| {
+                    let r = if residual { res[i] } else { 0.0 };
+                    (v * scale[i / (so * so)] + r).max(0.0)
+                })
+                .collect();
+            let diff = max_abs_diff(&got, &want);
+            assert!(
+                diff < TOL,
+                "{p}x{c} rows {rows:?} cols {cols:?} @{size} stride {stride} residual {residual}: {diff}"
+            );
+        }
+    }
+}
+
 #[test]
 fn conv3x3_counts_the_macs_it_computes() {
     let x = Planes::from_chw(6, 8, 8, &[0.5; 6 * 8 * 8]);
@@ -136,6 +221,7 @@ fn conv3x3_counts_the_macs_it_computes() {
     let ep = Epilogue {
         residual: None,
         relu: false,
+        scale: None,
     };
     direct::conv3x3(&x, &[0.1; 5 * 6 * 9], &[0.0; 5], 2, ep);
     assert_eq!(lcnet::counter::take(), 5 * 6 * 9 * 4 * 4);

@@ -262,36 +262,38 @@ impl Block {
         let d = self.decide(Some(g), Some(c), th);
         let c = d.c_gates.as_deref().unwrap_or_default();
         let (c_in, p, kept) = (self.shape.c_in, self.shape.planes, &d.kept);
-        // conv1's kept filters, [k, C_in, 3, 3], and their biases.
-        let (w1, b1) = (&self.conv1.flat_w, &self.conv1.flat_b);
-        let w1k: Vec<f32> = kept
-            .iter()
-            .flat_map(|&o| &w1[o * c_in * 9..(o + 1) * c_in * 9])
-            .copied()
-            .collect();
-        let b1k: Vec<f32> = kept.iter().map(|&o| b1[o]).collect();
-        let h = direct::conv3x3(x, &w1k, &b1k, self.shape.stride, RELU); // [k, H', W']
+        // conv1 computes only the kept filters, read in place, each output scaled by its C-gate
+        // after the ReLU (the gates are >= 0): h [k, H', W'].
+        let b1k: Vec<f32> = kept.iter().map(|&o| self.conv1.flat_b[o]).collect();
+        let ck: Vec<f32> = kept.iter().map(|&o| c[o]).collect();
+        let conv1 = direct::Filters {
+            rows: Some(kept),
+            ..direct::Filters::dense(&self.conv1.flat_w, c_in)
+        };
+        let ep1 = Epilogue {
+            scale: Some(&ck),
+            ..RELU
+        };
+        let h = direct::conv3x3_filters(x, conv1, &b1k, self.shape.stride, ep1);
 
-        // conv2 reading the kept channels, scaled by their C-gate and the L-gate: [P, k, 3, 3].
-        let w2 = &self.conv2.flat_w;
-        let mut w2k = Vec::with_capacity(p * kept.len() * 9);
-        for o in 0..p {
-            for &i in kept {
-                let s = c[i] * g;
-                w2k.extend(
-                    w2[(o * p + i) * 9..(o * p + i + 1) * 9]
-                        .iter()
-                        .map(|w| w * s),
-                );
-            }
-        }
-        let b2: Vec<f32> = self.conv2.flat_b.iter().map(|b| b * g).collect();
+        // conv2 reads only those channels (the kept columns of its weights, in place); the
+        // L-gate scales the branch before the shortcut is added.
+        let conv2 = direct::Filters {
+            cols: Some(kept),
+            ..direct::Filters::dense(&self.conv2.flat_w, p)
+        };
+        let gs = vec![g; p];
+        let ep2 = |r| Epilogue {
+            scale: Some(&gs),
+            ..residual_relu(r)
+        };
+        let b2 = &self.conv2.flat_b;
         let y = match &self.shortcut {
             Some(sc) => {
                 let sc = sc.forward_one(x, NO_RELU);
-                direct::conv3x3(&h, &w2k, &b2, 1, residual_relu(&sc))
+                direct::conv3x3_filters(&h, conv2, b2, 1, ep2(&sc))
             }
-            None => direct::conv3x3(&h, &w2k, &b2, 1, residual_relu(x)),
+            None => direct::conv3x3_filters(&h, conv2, b2, 1, ep2(x)),
         };
         (y, d) // [P, H', W']
     }
@@ -365,16 +367,19 @@ impl Block {
 const RELU: Epilogue = Epilogue {
     residual: None,
     relu: true,
+    scale: None,
 };
 const NO_RELU: Epilogue = Epilogue {
     residual: None,
     relu: false,
+    scale: None,
 };
 
 fn residual_relu(r: &Planes) -> Epilogue<'_> {
     Epilogue {
         residual: Some(r),
         relu: true,
+        scale: None,
     }
 }
 

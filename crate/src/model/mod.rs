@@ -281,6 +281,7 @@ impl LcNet {
         let relu = direct::Epilogue {
             residual: None,
             relu: true,
+            scale: None,
         };
         let mut h = self.stem.forward_one(x, relu); // [w0, S, S]
         let mut decisions = Vec::with_capacity(self.blocks.len());
