@@ -10,6 +10,7 @@
 // real GPU. Compare numbers only within one run.
 
 import { parseArgs } from 'node:util';
+import { gzipSync } from 'node:zlib';
 import { readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 
@@ -38,7 +39,29 @@ requireBuild();
 const server = await serve();
 const browser = await launch();
 try {
+  const wallCold = performance.now();
   const { page, errors } = await openReady(browser.context, server.url);
+  const load = {
+    cold: { ...(await page.evaluate(() => window.lcnetDebug.loadMs)), page_ms: performance.now() - wallCold },
+  };
+  {
+    // Again in the same profile: the weights now come from the Cache API.
+    const t = performance.now();
+    const again = await openReady(browser.context, server.url);
+    load.warm = { ...(await again.page.evaluate(() => window.lcnetDebug.loadMs)), page_ms: performance.now() - t };
+    load.warm.cached = (await again.page.evaluate(() => document.body.dataset.weights)) === 'cache';
+    again.errors.assertNone();
+    await again.page.close();
+  }
+  const wasmBytes = await readFile(join(WWW, 'pkg', 'lcnet_bg.wasm'));
+  const size = { wasm_bytes: wasmBytes.length, wasm_gzip_bytes: gzipSync(wasmBytes, { level: 9 }).length };
+  if (!opt.json) {
+    const f = (l) => `${(l.total / 1000).toFixed(2)} s in the worker (fetch + compile ${(l.fetch / 1000).toFixed(2)} s, ` +
+      `CPU model ${(l.cpu / 1000).toFixed(2)} s, WebGPU ${(l.gpu / 1000).toFixed(2)} s), ${(l.page_ms / 1000).toFixed(2)} s from navigation to a classified image`;
+    console.log(`wasm module: ${(size.wasm_bytes / 1e6).toFixed(2)} MB, ${(size.wasm_gzip_bytes / 1e6).toFixed(2)} MB gzipped`);
+    console.log(`load, first visit: ${f(load.cold)}`);
+    console.log(`load, weights cached${load.warm.cached ? '' : ' (NOT from the cache)'}: ${f(load.warm)}\n`);
+  }
   let entries = await galleryEntries();
   if (Number(opt.images) > 0) entries = entries.slice(0, Number(opt.images));
   const card = await page.evaluate(() => window.lcnetDebug.card);
@@ -112,7 +135,7 @@ try {
       }
     }
   }
-  if (opt.json) console.log(JSON.stringify(summaries.length === 1 ? summaries[0] : summaries, null, 2));
+  if (opt.json) console.log(JSON.stringify({ size, load, results: summaries }, null, 2));
 } finally {
   await browser.close();
   await server.close();

@@ -169,6 +169,14 @@ test('an ungated (static) trace shows every channel as kept at full strength', (
   assert.equal(v.channelElementCount, 16 + 32 + 64);
 });
 
+test('readyText gives the measured load time and where the weights came from', () => {
+  assert.equal(V.readyText({ cached: false, load_ms: { total: 2345 } }),
+    'Model ready in 2.3 s. Choose, drop or paste an image.');
+  assert.equal(V.readyText({ cached: true, load_ms: { total: 412.4 } }),
+    'Model ready in 412 ms (weights from this browser’s cache). Choose, drop or paste an image.');
+  assert.equal(V.readyText({ cached: false }), 'Model ready. Choose, drop or paste an image.');
+});
+
 test('benchText reports medians and the speed-up', () => {
   assert.equal(V.benchText({ static_ms: 30, dynamic_ms: 12, runs: 30 }),
     'Static ResNet 30.0 ms · LC-Net 12.0 ms (2.50× faster, median of 30 runs each)');

@@ -13,6 +13,8 @@ for (const [k, v] of cssVariables()) document.documentElement.style.setProperty(
 
 const state = {
   card: null,
+  /** The worker's measured load times (ms), from its ready message. */
+  loadMs: null,
   simd: false,
   /** 'webgpu' or 'cpu': the backend the worker runs now. */
   backend: 'cpu',
@@ -121,7 +123,8 @@ function onReady(m) {
   line.hidden = false;
   setBackend(m.backend, m.webgpu);
   setupThresholds(m.card.config);
-  setStatus(`Model ready${m.cached ? ' (weights from this browser’s cache)' : ''}. Choose, drop or paste an image.`);
+  state.loadMs = m.load_ms;
+  setStatus(V.readyText(m));
   document.body.dataset.weights = m.cached ? 'cache' : 'network';
   document.body.dataset.state = 'ready';
   showCurve();
@@ -828,6 +831,10 @@ window.lcnetDebug = {
     showThresholds();
   },
   bench: (runs) => runBench(runs),
+  /** The worker's measured load times in ms ({fetch, cpu, gpu, total}). */
+  get loadMs() {
+    return state.loadMs;
+  },
   /** Switches the backend as the toggle does and re-runs the shown image. */
   setBackend: (name) => switchBackend(name),
   /** The compare view's pinned image A ({name, trace}) or null. */

@@ -318,6 +318,19 @@ export function buildView(trace) {
 }
 
 /**
+ * The status line once the model is ready, with the measured load time.
+ * @param {{cached: boolean, load_ms?: {total: number}}} m the worker's ready message
+ * @returns {string}
+ */
+export function readyText(m) {
+  const ms = m.load_ms ? m.load_ms.total : NaN;
+  let t = '';
+  if (Number.isFinite(ms)) t = ms >= 1000 ? ` in ${(ms / 1000).toFixed(1)} s` : ` in ${formatMs(ms)}`;
+  const from = m.cached ? ' (weights from this browser’s cache)' : '';
+  return `Model ready${t}${from}. Choose, drop or paste an image.`;
+}
+
+/**
  * The benchmark result line.
  * @param {{static_ms: number, dynamic_ms: number, runs: number}} r medians from the worker
  * @param {string} [backend] where it ran, as `backendText` writes it

@@ -137,6 +137,7 @@ async function loadWeights(sha) {
 }
 
 async function load() {
+  const t0 = performance.now();
   // The wasm module compiles while the card and the weights download.
   const wasmReady = init();
   wasmReady.catch(() => {}); // awaited below; this only keeps an early failure from going unhandled
@@ -148,15 +149,25 @@ async function load() {
     throw new Error(`the model card weights/model.json is not JSON: ${message(e)}`);
   }
   const [exports, { bytes, cached }] = await Promise.all([wasmReady, loadWeights(sha)]);
+  const tFetched = performance.now();
   wasm = exports;
   weights = bytes;
   model = new Model(bytes, cardText);
   card = model.card();
   // One warm-up pass (grey image) so the first real request does not pay for lazy set-up.
   model.classify(grey(), card.config.tau_l, card.config.tau_c);
+  const tCpu = performance.now();
   backend = (await startGpu()) ? 'webgpu' : 'cpu';
+  const tGpu = performance.now();
+  // Measured here, in the worker, from the start of loading: the page shows the total.
+  const load_ms = {
+    fetch: tFetched - t0, // card, weights (network or cache) and wasm compilation, in parallel
+    cpu: tCpu - tFetched, // CPU model from the weights, plus one warm-up pass
+    gpu: tGpu - tCpu, // WebGPU adapter, pipelines, upload and a warm-up pass (or the failed try)
+    total: tGpu - t0,
+  };
   postMessage({
-    status: 'ready', card, simd: simdEnabled(), cached, wasm_memory_bytes: memoryBytes(), backend, webgpu,
+    status: 'ready', card, simd: simdEnabled(), cached, wasm_memory_bytes: memoryBytes(), backend, webgpu, load_ms,
   });
 }
 

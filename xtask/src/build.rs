@@ -219,13 +219,14 @@ fn copy(from: &Path, to: &Path) -> Result<()> {
     Ok(())
 }
 
-/// Copies the gallery images over `www/gallery/`. Files already there stay, so a gallery kept in
-/// `www/` itself is never deleted.
+/// Replaces `www/gallery/` with the gallery images of the weights (images of an earlier model's
+/// gallery would linger otherwise). Without `weights/gallery/`, a gallery kept in `www/` stays.
 fn copy_gallery(from: &Path, to: &Path) -> Result<()> {
     if !from.is_dir() {
         println!("note: no {GALLERY_SRC}/, gallery not copied");
         return Ok(());
     }
+    remove_dir(to)?;
     let count = copy_files(from, to)?;
     println!("gallery: {count} files copied to {}", short(to));
     Ok(())
