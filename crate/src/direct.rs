@@ -93,7 +93,7 @@ impl Planes {
 
     /// `max(x, 0)` in place.
     pub fn relu(mut self) -> Self {
-        self.data.iter_mut().for_each(|v| *v = v.max(0.0));
+        self.data.iter_mut().for_each(|v| *v = relu(*v));
         self
     }
 }
@@ -110,6 +110,17 @@ fn lane_sum(v: &[f32]) -> f32 {
         }
     }
     acc.iter().sum::<f32>() + rest
+}
+
+/// `max(x, 0)` (0 for NaN, as `f32::max`) as a compare and select: `f32::max` becomes a libm
+/// call per element in wasm, where the instruction's NaN rule differs.
+#[inline(always)]
+pub fn relu(x: f32) -> f32 {
+    if x > 0.0 {
+        x
+    } else {
+        0.0
+    }
 }
 
 /// What happens after the sum over inputs: `y = (acc + bias) * scale (+ residual)`, then
@@ -400,28 +411,32 @@ fn tile<const S: usize, const NB: usize, const G: usize, const FMA: bool>(
     let n_in = src.n_in;
     let tap = if S == 1 { [0, 1, 2] } else { src.tap };
     let span = tap[0].max(tap[1]).max(tap[2]) + LANES;
-    let rows: [usize; NB] = std::array::from_fn(|q| w.row(o0 + q));
+    let mut filter = [0usize; NB];
+    for (q, f) in filter.iter_mut().enumerate() {
+        *f = w.row(o0 + q);
+    }
     let mut acc = [[[0f32; LANES]; G]; NB];
     for i in 0..n_in {
         let col = w.col(i);
         let mut wk = [[0f32; 9]; NB];
         for (q, wq) in wk.iter_mut().enumerate() {
-            let at = rows[q] + col;
+            let at = filter[q] + col;
             wq.copy_from_slice(&w.w[at..at + 9]);
         }
         for ky in 0..3 {
             // Padded row `y * S + ky` holds input row `y * S + ky - 1`.
             let base = i * src.plane + ky * src.row;
-            let rows: [&[f32]; G] = std::array::from_fn(|g| {
+            // Plain loops, not `array::from_fn`: wasm builds left those as calls in this loop.
+            let mut rows: [&[f32]; G] = [&[]; G];
+            for g in 0..G {
                 let start = base + at[g].src;
-                &src.data[start..start + span]
-            });
+                rows[g] = &src.data[start..start + span];
+            }
             for kx in 0..3 {
-                let v: [[f32; LANES]; G] = std::array::from_fn(|g| {
-                    let mut v = [0f32; LANES];
-                    v.copy_from_slice(&rows[g][tap[kx]..tap[kx] + LANES]);
-                    v
-                });
+                let mut v = [[0f32; LANES]; G];
+                for g in 0..G {
+                    v[g].copy_from_slice(&rows[g][tap[kx]..tap[kx] + LANES]);
+                }
                 for q in 0..NB {
                     let wv = wk[q][ky * 3 + kx];
                     for g in 0..G {
@@ -455,7 +470,7 @@ fn tile<const S: usize, const NB: usize, const G: usize, const FMA: bool>(
             }
             if ep.relu {
                 for x in &mut v {
-                    *x = x.max(0.0);
+                    *x = relu(*x);
                 }
             }
             let lanes = at[g].lanes;

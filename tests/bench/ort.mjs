@@ -26,10 +26,12 @@ function install() {
 }
 
 /**
- * Times `session.run` on one random [1, 3, 32, 32] input: `warmup` runs, then the median of
- * `runs`. Returns { ms, runs, version, logits } (logits of the last run, to show it computed).
+ * Opens ONNX Runtime Web on `onnxPath` in a page of `context`: one session, one random
+ * [1, 3, 32, 32] input. `run(n)` times `n` calls of `session.run` after 5 warm-up calls and
+ * returns their median in ms; the caller interleaves it with our own timings, so both see the
+ * same machine state.
  */
-export async function benchOrt(context, onnxPath, { runs = 200, warmup = 20 } = {}) {
+export async function openOrt(context, onnxPath) {
   if (!existsSync(onnxPath)) {
     throw new Error(`${onnxPath} does not exist: make it with ` +
       '`python weights/train/export_onnx.py --out target/onnx/resnet56.onnx`');
@@ -43,54 +45,56 @@ export async function benchOrt(context, onnxPath, { runs = 200, warmup = 20 } = 
   const page = await context.newPage();
   const errors = [];
   page.on('pageerror', (e) => errors.push(e.message));
-  try {
-    await page.goto(server.url);
-    const r = await page.evaluate(async ({ runs, warmup }) => {
-      const ort = await import('/node_modules/onnxruntime-web/dist/ort.wasm.min.mjs');
-      ort.env.wasm.numThreads = 1;
-      ort.env.wasm.proxy = false;
-      ort.env.wasm.wasmPaths = '/node_modules/onnxruntime-web/dist/';
-      const session = await ort.InferenceSession.create('/model.onnx', {
-        executionProviders: ['wasm'],
-        graphOptimizationLevel: 'all',
-      });
-      const data = new Float32Array(3 * 32 * 32);
-      let seed = 7;
-      for (let i = 0; i < data.length; i++) {
-        seed = (seed * 1103515245 + 12345) >>> 0;
-        data[i] = (seed / 2 ** 32) * 4 - 2;
-      }
-      const name = session.inputNames[0];
+  const check = () => {
+    if (errors.length) throw new Error(`ONNX Runtime page errors: ${errors.join('; ')}`);
+  };
+  await page.goto(server.url);
+  const info = await page.evaluate(async () => {
+    const ort = await import('/node_modules/onnxruntime-web/dist/ort.wasm.min.mjs');
+    ort.env.wasm.numThreads = 1;
+    ort.env.wasm.proxy = false;
+    ort.env.wasm.wasmPaths = '/node_modules/onnxruntime-web/dist/';
+    const session = await ort.InferenceSession.create('/model.onnx', {
+      executionProviders: ['wasm'],
+      graphOptimizationLevel: 'all',
+    });
+    const data = new Float32Array(3 * 32 * 32);
+    let seed = 7;
+    for (let i = 0; i < data.length; i++) {
+      seed = (seed * 1103515245 + 12345) >>> 0;
+      data[i] = (seed / 2 ** 32) * 4 - 2;
+    }
+    const feeds = () => ({ [session.inputNames[0]]: new ort.Tensor('float32', data, [1, 3, 32, 32]) });
+    window.ortRun = async (n) => {
       let out = null;
-      const once = async () => {
-        const feeds = { [name]: new ort.Tensor('float32', data, [1, 3, 32, 32]) };
-        out = await session.run(feeds);
-      };
-      for (let i = 0; i < warmup; i++) await once();
+      for (let i = 0; i < 5; i++) out = await session.run(feeds());
       const ts = [];
-      for (let i = 0; i < runs; i++) {
+      for (let i = 0; i < n; i++) {
         const t = performance.now();
-        await once();
+        out = await session.run(feeds());
         ts.push(performance.now() - t);
       }
       ts.sort((a, b) => a - b);
       const m = ts.length >> 1;
-      const logits = Array.from(out[session.outputNames[0]].data);
-      await session.release();
       return {
         ms: ts.length % 2 ? ts[m] : (ts[m - 1] + ts[m]) / 2,
-        runs,
-        version: ort.env.versions?.web ?? null,
-        threads: ort.env.wasm.numThreads,
-        crossOriginIsolated: self.crossOriginIsolated,
-        logits,
+        logits: Array.from(out[session.outputNames[0]].data),
       };
-    }, { runs, warmup });
-    if (errors.length) throw new Error(`ONNX Runtime page errors: ${errors.join('; ')}`);
-    if (!r.logits.every(Number.isFinite)) throw new Error(`ONNX Runtime gave non-finite logits: ${r.logits}`);
-    return r;
-  } finally {
-    await page.close();
-    await server.close();
-  }
+    };
+    return { version: ort.env.versions?.web ?? null, threads: ort.env.wasm.numThreads };
+  });
+  check();
+  return {
+    ...info,
+    async run(n) {
+      const r = await page.evaluate((n) => window.ortRun(n), n);
+      check();
+      if (!r.logits.every(Number.isFinite)) throw new Error(`ONNX Runtime gave non-finite logits: ${r.logits}`);
+      return r.ms;
+    },
+    async close() {
+      await page.close();
+      await server.close();
+    },
+  };
 }

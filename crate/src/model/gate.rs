@@ -47,7 +47,7 @@ impl Gate {
         let [(w1, b1), (w2, b2)] = &self.flat;
         let h: Vec<f32> = crate::direct::linear(w1, b1, pooled)
             .into_iter()
-            .map(|v| v.max(0.0))
+            .map(crate::direct::relu)
             .collect();
         crate::direct::linear(w2, b2, &h)
             .into_iter()
