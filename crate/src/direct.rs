@@ -11,7 +11,9 @@
 //!
 //! The inner loops work on fixed-size lane arrays that LLVM turns into SIMD: wasm simd128 in the
 //! browser (the build enables `+simd128`), SSE2 natively, and AVX2 + FMA where the CPU has them
-//! (chosen at run time by `multiversion`).
+//! (chosen at run time by `multiversion`). The web build also makes a relaxed-SIMD module, whose
+//! multiply-adds are `f32x4.relaxed_madd` (fused where the CPU has FMA); the page loads it where
+//! the browser supports relaxed SIMD.
 
 use multiversion::multiversion;
 use multiversion::target::target_cfg_f;
@@ -304,6 +306,39 @@ fn deinterleave(x: &Planes) -> Deinterleaved {
     Deinterleaved { data, half, rows }
 }
 
+/// `acc += w * v`, lane by lane.
+#[cfg(not(all(target_arch = "wasm32", target_feature = "relaxed-simd")))]
+#[inline(always)]
+fn madd<const FMA: bool>(acc: &mut [f32; LANES], w: f32, v: &[f32; LANES]) {
+    for l in 0..LANES {
+        acc[l] = if FMA {
+            w.mul_add(v[l], acc[l])
+        } else {
+            w * v[l] + acc[l]
+        };
+    }
+}
+
+/// `acc += w * v` with relaxed SIMD's multiply-add, which the browser runs as one fused
+/// instruction where the CPU has FMA (or as a multiply and an add where it does not).
+#[cfg(all(target_arch = "wasm32", target_feature = "relaxed-simd"))]
+#[inline(always)]
+fn madd<const FMA: bool>(acc: &mut [f32; LANES], w: f32, v: &[f32; LANES]) {
+    use core::arch::wasm32::{f32x4, f32x4_extract_lane, f32x4_relaxed_madd, f32x4_splat};
+    let w = f32x4_splat(w);
+    for (a, v) in acc.chunks_exact_mut(4).zip(v.chunks_exact(4)) {
+        let r = f32x4_relaxed_madd(
+            w,
+            f32x4(v[0], v[1], v[2], v[3]),
+            f32x4(a[0], a[1], a[2], a[3]),
+        );
+        a[0] = f32x4_extract_lane::<0>(r);
+        a[1] = f32x4_extract_lane::<1>(r);
+        a[2] = f32x4_extract_lane::<2>(r);
+        a[3] = f32x4_extract_lane::<3>(r);
+    }
+}
+
 // `f32::mul_add` becomes one instruction only where the CPU has FMA; elsewhere (SSE2, simd128)
 // it would call a slow software routine, so those builds multiply and add.
 #[multiversion(targets("x86_64+avx2+fma"))]
@@ -440,13 +475,7 @@ fn tile<const S: usize, const NB: usize, const G: usize, const FMA: bool>(
                 for q in 0..NB {
                     let wv = wk[q][ky * 3 + kx];
                     for g in 0..G {
-                        for l in 0..LANES {
-                            acc[q][g][l] = if FMA {
-                                wv.mul_add(v[g][l], acc[q][g][l])
-                            } else {
-                                wv * v[g][l] + acc[q][g][l]
-                            };
-                        }
+                        madd::<FMA>(&mut acc[q][g], wv, &v[g]);
                     }
                 }
             }

@@ -29,6 +29,13 @@ pub fn simd_enabled() -> bool {
     cfg!(target_feature = "simd128")
 }
 
+/// Whether this build uses relaxed SIMD (the convolution's fused multiply-add); the page loads
+/// such a build only where the browser validates relaxed SIMD.
+#[wasm_bindgen(js_name = relaxedSimdEnabled)]
+pub fn relaxed_simd_enabled() -> bool {
+    cfg!(target_feature = "relaxed-simd")
+}
+
 /// A loaded LC-Net on the wasm CPU path.
 #[wasm_bindgen]
 pub struct Model {

@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { requireBuild, serve, launch, openReady, BACKENDS } from './harness.mjs';
 
 const NOTE = 'WebGPU not available: running on the CPU (WebAssembly)';
-const CPU_TEXT = /^CPU \(WebAssembly, SIMD (on|off)\)$/;
+const CPU_TEXT = /^CPU \(WebAssembly, SIMD (on|off)(, relaxed SIMD)?\)$/;
 
 const cleanup = [];
 after(async () => {

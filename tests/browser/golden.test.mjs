@@ -99,8 +99,11 @@ function compareTrace(got, want, name, t) {
   }
 }
 
-for (const backend of BACKENDS) test(`every gallery image on ${backend}: the browser matches the native CLI`, { skip }, async (t) => {
-  worst = new Map();
+/**
+ * Classifies every gallery image on `page` (on `backend`) and compares each with the CLI's.
+ * @returns {Promise<number>} the number of images
+ */
+async function matchGallery(page, errors, backend) {
   await useBackend(page, errors, backend);
   const entries = await galleryEntries();
   const byName = new Map(golden.map((g) => [basename(g.file), g]));
@@ -123,8 +126,31 @@ for (const backend of BACKENDS) test(`every gallery image on ${backend}: the bro
     assert.equal(await page.locator('#viz [data-block]').count(), want.trace.blocks.length);
     assert.equal(await page.locator('#viz [data-kept="true"]').count(), want.trace.channels_kept);
   }
-  t.diagnostic(`${backend}, ${entries.length} images; largest differences: gates ` +
+  return entries.length;
+}
+
+for (const backend of BACKENDS) test(`every gallery image on ${backend}: the browser matches the native CLI`, { skip }, async (t) => {
+  worst = new Map();
+  // Chromium validates relaxed SIMD, so the page runs the build with fused multiply-adds.
+  assert.equal(await page.evaluate(() => document.body.dataset.wasm), 'relaxed-simd');
+  const n = await matchGallery(page, errors, backend);
+  t.diagnostic(`${backend}, ${n} images; largest differences: gates ` +
     `${worst.get('gate')?.toExponential(1)}, probabilities ${worst.get('prob').toExponential(1)}, ` +
     `logits ${worst.get('logit').toExponential(1)}`);
   errors.assertNone();
 });
+
+// Browsers without relaxed SIMD get the plain simd128 build; it must decide the same.
+test('the plain simd128 build (?wasm=simd128) matches the native CLI on the CPU', { skip }, async (t) => {
+  worst = new Map();
+  const plain = await openReady(browser.context, `${server.url}?wasm=simd128`);
+  try {
+    assert.equal(await plain.page.evaluate(() => document.body.dataset.wasm), 'simd128');
+    const n = await matchGallery(plain.page, plain.errors, 'cpu');
+    t.diagnostic(`simd128 build, ${n} images; largest differences: gates ${worst.get('gate')?.toExponential(1)}`);
+    plain.errors.assertNone();
+  } finally {
+    await plain.page.close();
+  }
+});
+

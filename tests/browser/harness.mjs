@@ -16,13 +16,15 @@ export const ARTIFACTS = join(ROOT, 'tests', 'artifacts');
 export const CHROMIUM = process.env.LCNET_CHROMIUM || '/usr/bin/chromium';
 
 const BUILD_HINT = 'run the build first: `cargo xtask build --weights <file.safetensors>` ' +
-  '(it writes www/pkg/, www/weights/model.{safetensors,json}, www/gallery/ and www/stats/)';
+  '(it writes www/pkg/, www/pkg-relaxed/, www/weights/model.{safetensors,json}, www/gallery/ and www/stats/)';
 
 /** Throws a clear error naming what is missing when www/ has not been built. */
 export function requireBuild() {
   const needed = [
     'pkg/lcnet.js',
     'pkg/lcnet_bg.wasm',
+    'pkg-relaxed/lcnet.js',
+    'pkg-relaxed/lcnet_bg.wasm',
     'weights/model.json',
     'weights/model.safetensors',
     'gallery/gallery.json',

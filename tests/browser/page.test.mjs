@@ -13,7 +13,7 @@ import {
 
 const BACKEND_TEXT = {
   webgpu: /^WebGPU \(.+\)$/,
-  cpu: /^CPU \(WebAssembly, SIMD (on|off)\)$/,
+  cpu: /^CPU \(WebAssembly, SIMD (on|off)(, relaxed SIMD)?\)$/,
 };
 
 let server;

@@ -59,6 +59,7 @@ test('small formatters', () => {
   assert.equal(V.formatBytes(3_456_789), '3.5 MB');
   assert.equal(V.backendText('cpu', { simd: true }), 'CPU (WebAssembly, SIMD on)');
   assert.equal(V.backendText('cpu', { simd: false, adapter: 'x' }), 'CPU (WebAssembly, SIMD off)');
+  assert.equal(V.backendText('cpu', { simd: true, relaxed: true }), 'CPU (WebAssembly, SIMD on, relaxed SIMD)');
   assert.equal(V.backendText('webgpu', { adapter: 'google swiftshader' }), 'WebGPU (google swiftshader)');
   assert.equal(V.backendText('webgpu'), 'WebGPU (unknown adapter)');
   assert.equal(V.median([3, 1, 2]), 2);

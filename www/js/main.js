@@ -16,6 +16,8 @@ const state = {
   /** The worker's measured load times (ms), from its ready message. */
   loadMs: null,
   simd: false,
+  /** Whether the worker loaded the relaxed-SIMD build (fused multiply-add). */
+  relaxed: false,
   /** 'webgpu' or 'cpu': the backend the worker runs now. */
   backend: 'cpu',
   /** {available, adapter, note, lost} from the worker. */
@@ -34,7 +36,11 @@ const state = {
 
 // ---- worker -------------------------------------------------------------------------------
 
-const worker = new Worker(new URL('./worker.js', import.meta.url), { type: 'module' });
+// `?wasm=simd128` on the page's address reaches the worker, which then loads the plain build.
+const workerUrl = new URL('./worker.js', import.meta.url);
+const wasmChoice = new URLSearchParams(location.search).get('wasm');
+if (wasmChoice) workerUrl.searchParams.set('wasm', wasmChoice);
+const worker = new Worker(workerUrl, { type: 'module' });
 const pending = new Map();
 let nextId = 1;
 
@@ -117,6 +123,8 @@ function clearError() {
 function onReady(m) {
   state.card = m.card;
   state.simd = m.simd;
+  state.relaxed = m.relaxed;
+  document.body.dataset.wasm = m.relaxed ? 'relaxed-simd' : 'simd128';
   $('load-progress').hidden = true;
   const line = $('model-line');
   line.textContent = V.modelSummary(m.card);
@@ -142,7 +150,7 @@ function onReady(m) {
 function setBackend(backend, webgpu) {
   state.backend = backend;
   state.webgpu = webgpu;
-  $('stat-backend').textContent = V.backendText(backend, { simd: state.simd, adapter: webgpu.adapter });
+  $('stat-backend').textContent = V.backendText(backend, { simd: state.simd, relaxed: state.relaxed, adapter: webgpu.adapter });
   document.body.dataset.backend = backend;
   const note = $('backend-note');
   note.textContent = webgpu.note || '';
@@ -735,7 +743,7 @@ async function runBench(runs = 30) {
   try {
     const rgb = Uint8Array.from(state.shown.prepared.rgb);
     const r = await request({ cmd: 'bench', rgb, runs, tauL: state.tauL, tauC: state.tauC }, [rgb.buffer]);
-    $('bench-result').textContent = V.benchText(r, V.backendText(r.backend, { simd: state.simd, adapter: r.adapter }));
+    $('bench-result').textContent = V.benchText(r, V.backendText(r.backend, { simd: state.simd, relaxed: state.relaxed, adapter: r.adapter }));
     return r;
   } catch (e) {
     $('bench-result').textContent = `The benchmark failed: ${e.message}`;

@@ -143,11 +143,13 @@ export function loadingProgress(loaded, total) {
 /**
  * The backend line of the results.
  * @param {'webgpu'|'cpu'} backend
- * @param {{simd?: boolean, adapter?: string|null}} [o] WebAssembly SIMD; the GPU adapter's name
+ * @param {{simd?: boolean, relaxed?: boolean, adapter?: string|null}} [o] WebAssembly SIMD,
+ *   relaxed SIMD (the build with fused multiply-add); the GPU adapter's name
  * @returns {string} e.g. "WebGPU (google swiftshader)" or "CPU (WebAssembly, SIMD on)"
  */
-export function backendText(backend, { simd = false, adapter = null } = {}) {
+export function backendText(backend, { simd = false, relaxed = false, adapter = null } = {}) {
   if (backend === 'webgpu') return `WebGPU (${adapter || 'unknown adapter'})`;
+  if (simd && relaxed) return 'CPU (WebAssembly, SIMD on, relaxed SIMD)';
   return `CPU (WebAssembly, SIMD ${simd ? 'on' : 'off'})`;
 }
 

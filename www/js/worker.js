@@ -9,7 +9,8 @@
 //
 // Protocol (candle's and Burn's web workers use the same shape):
 //   worker -> page  {status: 'loading', loaded, total}        while the weights download
-//                   {status: 'ready', card, simd, cached, wasm_memory_bytes, backend, webgpu}
+//                   {status: 'ready', card, simd, relaxed, cached, wasm_memory_bytes, backend,
+//                     webgpu, load_ms}   `relaxed`: the relaxed-SIMD build was loaded
 //                     `webgpu`: {available, adapter, note, lost}; `note` says why it is not
 //                     used; `lost`: it worked but failed (asking for it again retries)
 //                   {status: 'backend', backend, webgpu, rerun} the GPU failed between requests;
@@ -27,7 +28,28 @@
 //                   {id, cmd: 'lose-gpu'}                      destroys the GPU device (tests)
 // Requests are answered one at a time, in order.
 
-import init, { Model, GpuModel, simdEnabled } from '../pkg/lcnet.js';
+// Two builds of the wasm module: `pkg-relaxed/` uses relaxed SIMD (the convolutions'
+// multiply-adds as `f32x4.relaxed_madd`, fused where the CPU has FMA) and `pkg/` plain simd128.
+// The relaxed one loads where the browser validates this 82-byte module, one function
+// `() -> v128` computing `f32x4.relaxed_madd` of three zero constants; `?wasm=simd128` on the
+// page's address forces the plain one (the tests check both).
+const RELAXED_PROBE = new Uint8Array([
+  0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00, // magic, version
+  0x01, 0x05, 0x01, 0x60, 0x00, 0x01, 0x7b, // types: () -> v128
+  0x03, 0x02, 0x01, 0x00, // functions: one of type 0
+  0x0a, 0x3d, 0x01, 0x3b, 0x00, // code: one body of 59 bytes, no locals
+  ...[0, 1, 2].flatMap(() => [0xfd, 0x0c, ...new Array(16).fill(0)]), // 3 x v128.const 0
+  0xfd, 0x85, 0x02, // f32x4.relaxed_madd
+  0x0b, // end
+]);
+const WANT_RELAXED = new URL(self.location.href).searchParams.get('wasm') !== 'simd128'
+  && WebAssembly.validate(RELAXED_PROBE);
+
+let init;
+let Model;
+let GpuModel;
+let simdEnabled;
+let relaxedSimdEnabled;
 import { median } from './view.js';
 
 const WEIGHTS_URL = new URL('../weights/model.safetensors', import.meta.url);
@@ -138,6 +160,8 @@ async function loadWeights(sha) {
 
 async function load() {
   const t0 = performance.now();
+  const pkg = await import(WANT_RELAXED ? '../pkg-relaxed/lcnet.js' : '../pkg/lcnet.js');
+  ({ default: init, Model, GpuModel, simdEnabled, relaxedSimdEnabled } = pkg);
   // The wasm module compiles while the card and the weights download.
   const wasmReady = init();
   wasmReady.catch(() => {}); // awaited below; this only keeps an early failure from going unhandled
@@ -167,7 +191,7 @@ async function load() {
     total: tGpu - t0,
   };
   postMessage({
-    status: 'ready', card, simd: simdEnabled(), cached, wasm_memory_bytes: memoryBytes(), backend, webgpu, load_ms,
+    status: 'ready', card, simd: simdEnabled(), relaxed: relaxedSimdEnabled(), cached, wasm_memory_bytes: memoryBytes(), backend, webgpu, load_ms,
   });
 }
 

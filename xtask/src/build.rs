@@ -14,6 +14,32 @@ use clap::Args;
 use crate::{cargo, command, root, run, short, WeightsArg};
 
 const WASM_TARGET: &str = "wasm32-unknown-unknown";
+
+/// One wasm build of the library: its target features, where cargo builds it and which folder of
+/// `www/` gets the module and its bindings.
+struct Module {
+    features: &'static str,
+    relaxed: bool,
+    target_dir: &'static str,
+    pkg: &'static str,
+}
+
+/// The page loads `pkg-relaxed/` where the browser validates relaxed SIMD (fused multiply-add in
+/// the convolutions) and `pkg/` (simd128 only) elsewhere.
+const MODULES: [Module; 2] = [
+    Module {
+        features: "+simd128",
+        relaxed: false,
+        target_dir: "target",
+        pkg: "pkg",
+    },
+    Module {
+        features: "+simd128,+relaxed-simd",
+        relaxed: true,
+        target_dir: "target/wasm-relaxed",
+        pkg: "pkg-relaxed",
+    },
+];
 /// Sample images for the page; copied to `www/gallery/` when present.
 const GALLERY_SRC: &str = "weights/gallery";
 
@@ -37,20 +63,39 @@ pub fn build(opts: &Options) -> Result<PathBuf> {
 
     // The `wasm` profile (root Cargo.toml) adds LTO and one codegen unit to `release`.
     let profile = if opts.debug { "debug" } else { "wasm" };
-    let started = Instant::now();
-    let mut build = cargo();
-    build.args(["build", "-p", "lcnet", "--lib", "--target", WASM_TARGET]);
-    build.arg("--no-default-features");
-    if !opts.debug {
-        build.args(["--profile", "wasm"]);
-    }
-    // Only affects the wasm32 artifacts: with --target, RUSTFLAGS skips build scripts.
-    run(build.env("RUSTFLAGS", "-C target-feature=+simd128"))?;
-    println!("wasm build: {:.0?}", started.elapsed());
+    let mut bg = PathBuf::new();
+    let mut unoptimised = 0;
+    for module in MODULES {
+        let started = Instant::now();
+        let mut build = cargo();
+        build.args(["build", "-p", "lcnet", "--lib", "--target", WASM_TARGET]);
+        build.arg("--no-default-features");
+        // Each feature set keeps its own target folder, so neither rebuilds the other's crates.
+        build
+            .arg("--target-dir")
+            .arg(root().join(module.target_dir));
+        if !opts.debug {
+            build.args(["--profile", "wasm"]);
+        }
+        // Only affects the wasm32 artifacts: with --target, RUSTFLAGS skips build scripts.
+        let flags = format!("-C target-feature={}", module.features);
+        run(build.env("RUSTFLAGS", flags))?;
+        println!(
+            "wasm build ({}): {:.0?}",
+            module.features,
+            started.elapsed()
+        );
 
-    let wasm = root().join(format!("target/{WASM_TARGET}/{profile}/lcnet.wasm"));
-    let bg = www.join("pkg/lcnet_bg.wasm");
-    let unoptimised = bindgen(&wasm_bindgen, &wasm, &bg, !opts.debug)?;
+        let wasm = root().join(format!(
+            "{}/{WASM_TARGET}/{profile}/lcnet.wasm",
+            module.target_dir
+        ));
+        let out = www.join(module.pkg).join("lcnet_bg.wasm");
+        let size = bindgen(&wasm_bindgen, &wasm, &out, !opts.debug, module.relaxed)?;
+        if !module.relaxed {
+            (bg, unoptimised) = (out, size);
+        }
+    }
 
     copy(&weights, &www.join("weights/model.safetensors"))?;
     copy(
@@ -72,10 +117,16 @@ pub fn build(opts: &Options) -> Result<PathBuf> {
     Ok(weights)
 }
 
-/// wasm-bindgen, then wasm-opt when `optimise`: from `wasm` to `bg` (`www/pkg/lcnet_bg.wasm`).
+/// wasm-bindgen, then wasm-opt when `optimise`: from `wasm` to `bg` (`www/pkg*/lcnet_bg.wasm`).
 /// Skipped when `wasm` has not changed since the last run, because wasm-opt takes a minute or
 /// two here. Returns the module's size before wasm-opt.
-fn bindgen(wasm_bindgen: &Path, wasm: &Path, bg: &Path, optimise: bool) -> Result<u64> {
+fn bindgen(
+    wasm_bindgen: &Path,
+    wasm: &Path,
+    bg: &Path,
+    optimise: bool,
+    relaxed: bool,
+) -> Result<u64> {
     let pkg = bg.parent().expect("bg is inside www/pkg");
     let meta = fs::metadata(wasm).with_context(|| format!("reading {}", short(wasm)))?;
     // The stamp: which module was processed how, then its size before wasm-opt.
@@ -102,7 +153,7 @@ fn bindgen(wasm_bindgen: &Path, wasm: &Path, bg: &Path, optimise: bool) -> Resul
         .args([pkg, wasm]))?;
     let unoptimised = fs::metadata(bg)?.len();
     if optimise {
-        wasm_opt(bg)?;
+        wasm_opt(bg, relaxed)?;
     }
     fs::write(&stamp, format!("{source}{unoptimised}\n"))?;
     Ok(unoptimised)
@@ -186,14 +237,15 @@ fn modified(path: &Path) -> Option<std::time::SystemTime> {
 }
 
 /// wasm-opt from npm's `binaryen`. Never Debian's binaryen 108: its output fails to load.
-fn wasm_opt(wasm: &Path) -> Result<()> {
+fn wasm_opt(wasm: &Path, relaxed: bool) -> Result<()> {
     let wasm_opt = root().join("node_modules/.bin/wasm-opt");
     if !wasm_opt.is_file() {
         println!("warning: node_modules/.bin/wasm-opt missing (npm package `binaryen`); wasm left unoptimised");
         return Ok(());
     }
     let started = Instant::now();
-    // The features rustc enables by default for wasm32-unknown-unknown, plus simd128.
+    // The features rustc enables by default for wasm32-unknown-unknown, plus simd128 (and
+    // relaxed SIMD for that module).
     run(command(wasm_opt)
         .args([
             "-O3",
@@ -206,6 +258,7 @@ fn wasm_opt(wasm: &Path) -> Result<()> {
             "--enable-nontrapping-float-to-int",
         ])
         .args(["--enable-reference-types", "--enable-multivalue"])
+        .args(relaxed.then_some("--enable-relaxed-simd"))
         .arg(wasm)
         .arg("-o")
         .arg(wasm))?;

@@ -1,4 +1,5 @@
-//! `cargo xtask validate`: formatting and clippy, native and wasm32, warnings denied.
+//! `cargo xtask validate`: formatting and clippy, native and wasm32 (plain and relaxed SIMD),
+//! warnings denied.
 
 use anyhow::Result;
 
@@ -24,5 +25,15 @@ pub fn validate() -> Result<()> {
             "--target",
             "wasm32-unknown-unknown",
         ])
-        .args(["--no-default-features", "--", "-D", "warnings"]))
+        .args(["--no-default-features", "--", "-D", "warnings"]))?;
+    // The relaxed-SIMD module of the web build has code of its own (`direct::madd`).
+    run(cargo()
+        .args(["clippy", "-p", "lcnet", "--lib", "--target"])
+        .args([
+            "wasm32-unknown-unknown",
+            "--target-dir",
+            "target/wasm-relaxed",
+        ])
+        .args(["--no-default-features", "--", "-D", "warnings"])
+        .env("RUSTFLAGS", "-C target-feature=+simd128,+relaxed-simd"))
 }
