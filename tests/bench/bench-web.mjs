@@ -3,7 +3,8 @@
 // Chromium through the page's own worker, on each backend (`--backend webgpu|cpu|both`, default
 // both). Prints one line per image and the medians over all images. `--ort FILE.onnx` also times
 // ONNX Runtime Web's wasm backend (one thread, SIMD) on the same network in the same browser
-// (tests/bench/ort.mjs) and prints the static CPU path's time against it.
+// (tests/bench/ort.mjs) and prints the static CPU path's time against it. `--wasm simd128` runs
+// the plain wasm build instead of the relaxed-SIMD one.
 //
 // CPU timings come from a single-threaded wasm module on this machine's CPU; WebGPU in headless
 // Chromium here is SwiftShader (a CPU emulation of a GPU), so its numbers say little about a
@@ -25,6 +26,8 @@ const { values: opt } = parseArgs({
     json: { type: 'boolean', default: false },
     ort: { type: 'string' },
     'ort-rounds': { type: 'string', default: '9' },
+    // `simd128`: the plain build, as browsers without relaxed SIMD get it.
+    wasm: { type: 'string' },
   },
 });
 const backends = opt.backend === 'both' ? ['webgpu', 'cpu'] : [opt.backend];
@@ -40,15 +43,16 @@ requireBuild();
 const server = await serve();
 const browser = await launch();
 try {
+  const url = opt.wasm ? `${server.url}?wasm=${encodeURIComponent(opt.wasm)}` : server.url;
   const wallCold = performance.now();
-  const { page, errors } = await openReady(browser.context, server.url);
+  const { page, errors } = await openReady(browser.context, url);
   const load = {
     cold: { ...(await page.evaluate(() => window.lcnetDebug.loadMs)), page_ms: performance.now() - wallCold },
   };
   {
     // Again in the same profile: the weights now come from the Cache API.
     const t = performance.now();
-    const again = await openReady(browser.context, server.url);
+    const again = await openReady(browser.context, url);
     load.warm = { ...(await again.page.evaluate(() => window.lcnetDebug.loadMs)), page_ms: performance.now() - t };
     load.warm.cached = (await again.page.evaluate(() => document.body.dataset.weights)) === 'cache';
     again.errors.assertNone();
