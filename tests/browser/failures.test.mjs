@@ -24,11 +24,11 @@ after(async () => {
   for (const f of cleanup) await f();
 });
 
-// A site whose files link to www/'s, with `weights/` replaced by `files` and `pkg/` left out
-// when `noPkg`.
+// A site whose files link to www/'s, with `weights/` replaced by `files` and both wasm builds
+// (`pkg/`, `pkg-relaxed/`) left out when `noPkg`.
 async function brokenSite(files, { noPkg = false } = {}) {
   const dir = await mkdtemp(join(tmpdir(), 'lcnet-site-'));
-  for (const f of ['index.html', 'style.css', 'favicon.svg', 'js', 'gallery', ...(noPkg ? [] : ['pkg'])]) {
+  for (const f of ['index.html', 'style.css', 'favicon.svg', 'js', 'gallery', ...(noPkg ? [] : ['pkg', 'pkg-relaxed'])]) {
     await symlink(join(WWW, f), join(dir, f));
   }
   await mkdir(join(dir, 'weights'));
@@ -81,10 +81,10 @@ test('no weights at all', async (t) => {
   assert.match(text, /could not fetch \/weights\/model\.json: HTTP 404/);
 });
 
-test('no wasm build (www/pkg missing)', async (t) => {
+test('no wasm build (www/pkg and www/pkg-relaxed missing)', async (t) => {
   const c = await card();
   const server = await brokenSite({ 'model.safetensors': await weights(), 'model.json': JSON.stringify(c) }, { noPkg: true });
   const text = await failureText(server);
   t.diagnostic(text);
-  assert.match(text, /worker could not start.*cargo xtask build/);
+  assert.match(text, /wasm build pkg(-relaxed)?\/lcnet\.js could not be loaded.*cargo xtask build/);
 });

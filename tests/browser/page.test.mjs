@@ -230,8 +230,16 @@ for (const backend of BACKENDS) test(`the benchmark on ${backend} reports static
   assert.ok(r.macs <= r.static_macs * 1.05);
   const text = await page.locator('#bench-result').innerText();
   assert.match(text, /^Static ResNet .* ms · LC-Net .* ms \(.*× (faster|slower), median of 20 runs each, on (.*)\)$/);
-  assert.match(text.replace(/^.*, on /, '').slice(0, -1), BACKEND_TEXT[backend]);
-  console.log(`benchmark on ${text.replace(/^.*, on /, '').slice(0, -1)}: static ${r.static_ms.toFixed(2)} ms, ` +
+  // The GPU path decides on the GPU: one readback per image, and the page says so.
+  if (backend === 'webgpu') {
+    assert.equal(r.readbacks_per_image, 1);
+    assert.match(text, /; 1 GPU readback per image\)$/);
+  } else {
+    assert.equal(r.readbacks_per_image, null);
+  }
+  const shown = text.replace(/^.*, on /, '').replace(/(; 1 GPU readback per image)?\)$/, '');
+  assert.match(shown, BACKEND_TEXT[backend]);
+  console.log(`benchmark on ${shown}: static ${r.static_ms.toFixed(2)} ms, ` +
     `LC-Net ${r.dynamic_ms.toFixed(2)} ms (median of 20)`);
   errors.assertNone();
 });

@@ -160,7 +160,14 @@ async function loadWeights(sha) {
 
 async function load() {
   const t0 = performance.now();
-  const pkg = await import(WANT_RELAXED ? '../pkg-relaxed/lcnet.js' : '../pkg/lcnet.js');
+  const pkgPath = WANT_RELAXED ? '../pkg-relaxed/lcnet.js' : '../pkg/lcnet.js';
+  let pkg;
+  try {
+    pkg = await import(pkgPath);
+  } catch (e) {
+    throw new Error(`the wasm build ${pkgPath.slice(3)} could not be loaded (${message(e)}); ` +
+      'build the site with `cargo xtask build`');
+  }
   ({ default: init, Model, GpuModel, simdEnabled, relaxedSimdEnabled } = pkg);
   // The wasm module compiles while the card and the weights download.
   const wasmReady = init();
