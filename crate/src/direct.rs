@@ -5,8 +5,9 @@
 //! paid for `index_select` copies and per-op tensor bookkeeping on ~60 small tensors per image,
 //! so at batch 1 the skipped work did not turn into saved time. These kernels compute a 3x3
 //! convolution directly from channel-major feature maps with a zero border, over exactly the
-//! channels they are given: the caller gathers the kept filters (and folds the gate scales into
-//! them), and a skipped channel costs nothing. candle's dense path stays the reference they are
+//! channels they are given: the caller names the kept filters and input columns ([`Filters`]),
+//! which are read in place, the gate scales enter in the epilogue ([`Epilogue::scale`]), and a
+//! skipped channel costs nothing. candle's dense path stays the reference they are
 //! tested against (`crate/tests/direct.rs`).
 //!
 //! The inner loops work on fixed-size lane arrays that LLVM turns into SIMD: wasm simd128 in the
@@ -343,13 +344,23 @@ fn madd<const FMA: bool>(acc: &mut [f32; LANES], w: f32, v: &[f32; LANES]) {
 // it would call a slow software routine, so those builds multiply and add.
 #[multiversion(targets("x86_64+avx2+fma"))]
 fn conv3x3_kernel(src: &Source, w: &Filters, bias: &[f32], out: &mut Planes, ep: Epilogue) {
+    let job = Job { src, w, bias, ep };
     // Stride 1 gets its taps as constants, which keeps the loads free of bounds checks.
     match (target_cfg_f!(target_feature = "fma"), src.rows_per_y) {
-        (true, 1) => conv3x3_blocks::<1, true>(src, w, bias, out, ep),
-        (false, 1) => conv3x3_blocks::<1, false>(src, w, bias, out, ep),
-        (true, _) => conv3x3_blocks::<2, true>(src, w, bias, out, ep),
-        (false, _) => conv3x3_blocks::<2, false>(src, w, bias, out, ep),
+        (true, 1) => conv3x3_blocks::<1, true>(&job, out),
+        (false, 1) => conv3x3_blocks::<1, false>(&job, out),
+        (true, _) => conv3x3_blocks::<2, true>(&job, out),
+        (false, _) => conv3x3_blocks::<2, false>(&job, out),
     }
+}
+
+/// What every tile of one convolution shares: its input, filters, biases and epilogue.
+#[derive(Clone, Copy)]
+struct Job<'a> {
+    src: &'a Source<'a>,
+    w: &'a Filters<'a>,
+    bias: &'a [f32],
+    ep: Epilogue<'a>,
 }
 
 /// `LANES` output pixels of one row: where its tap `(0, 0)` reads in input channel 0, where it
@@ -376,15 +387,9 @@ fn groups(src: &Source, out: &Planes) -> Vec<Group> {
 }
 
 #[inline(always)]
-fn conv3x3_blocks<const S: usize, const FMA: bool>(
-    src: &Source,
-    w: &Filters,
-    bias: &[f32],
-    out: &mut Planes,
-    ep: Epilogue,
-) {
-    let n_out = bias.len();
-    let groups = groups(src, out);
+fn conv3x3_blocks<const S: usize, const FMA: bool>(job: &Job, out: &mut Planes) {
+    let n_out = job.bias.len();
+    let groups = groups(job.src, out);
     // Tiles of NB output channels x G lane groups keep NB * G accumulators in registers: 8 with
     // AVX2 (16 registers of 8 lanes); with 4-lane registers (simd128, SSE2) a lane group takes
     // two, so G is smaller there. A kept channel count is arbitrary: the last one to three
@@ -392,20 +397,19 @@ fn conv3x3_blocks<const S: usize, const FMA: bool>(
     let mut o = 0;
     while o + BLOCK <= n_out {
         if FMA {
-            tiles::<S, BLOCK, 2, FMA>(src, w, bias, o, out, ep, &groups);
+            tiles::<S, BLOCK, 2, FMA>(job, o, out, &groups);
         } else {
-            tiles::<S, BLOCK, 1, FMA>(src, w, bias, o, out, ep, &groups);
+            tiles::<S, BLOCK, 1, FMA>(job, o, out, &groups);
         }
         o += BLOCK;
     }
-    let b = bias;
     match (n_out - o, FMA) {
         (0, _) => {}
-        (1, _) => tiles::<S, 1, 4, FMA>(src, w, b, o, out, ep, &groups),
-        (2, true) => tiles::<S, 2, 4, FMA>(src, w, b, o, out, ep, &groups),
-        (2, false) => tiles::<S, 2, 2, FMA>(src, w, b, o, out, ep, &groups),
-        (3, true) => tiles::<S, 3, 2, FMA>(src, w, b, o, out, ep, &groups),
-        (3, false) => tiles::<S, 3, 1, FMA>(src, w, b, o, out, ep, &groups),
+        (1, _) => tiles::<S, 1, 4, FMA>(job, o, out, &groups),
+        (2, true) => tiles::<S, 2, 4, FMA>(job, o, out, &groups),
+        (2, false) => tiles::<S, 2, 2, FMA>(job, o, out, &groups),
+        (3, true) => tiles::<S, 3, 2, FMA>(job, o, out, &groups),
+        (3, false) => tiles::<S, 3, 1, FMA>(job, o, out, &groups),
         (r, _) => unreachable!("{r} channels left over"),
     }
 }
@@ -414,35 +418,29 @@ fn conv3x3_blocks<const S: usize, const FMA: bool>(
 /// at a time).
 #[inline(always)]
 fn tiles<const S: usize, const NB: usize, const G: usize, const FMA: bool>(
-    src: &Source,
-    w: &Filters,
-    bias: &[f32],
+    job: &Job,
     o0: usize,
     out: &mut Planes,
-    ep: Epilogue,
     groups: &[Group],
 ) {
     let mut chunks = groups.chunks_exact(G);
     for chunk in &mut chunks {
-        tile::<S, NB, G, FMA>(src, w, bias, o0, out, ep, chunk.try_into().unwrap());
+        tile::<S, NB, G, FMA>(job, o0, out, chunk.try_into().unwrap());
     }
     for g in chunks.remainder() {
-        tile::<S, NB, 1, FMA>(src, w, bias, o0, out, ep, &[*g]);
+        tile::<S, NB, 1, FMA>(job, o0, out, &[*g]);
     }
 }
 
-/// Output channels `o0..o0 + NB` (of `w`'s computed ones; `bias [O]`) at the `G` lane groups
-/// `at`.
+/// Output channels `o0..o0 + NB` (of the job's computed ones) at the `G` lane groups `at`.
 #[inline(always)]
 fn tile<const S: usize, const NB: usize, const G: usize, const FMA: bool>(
-    src: &Source,
-    w: &Filters,
-    bias: &[f32],
+    job: &Job,
     o0: usize,
     out: &mut Planes,
-    ep: Epilogue,
     at: &[Group; G],
 ) {
+    let Job { src, w, bias, ep } = *job;
     let n_in = src.n_in;
     let tap = if S == 1 { [0, 1, 2] } else { src.tap };
     let span = tap[0].max(tap[1]).max(tap[2]) + LANES;

@@ -238,9 +238,10 @@ impl Block {
     }
 
     /// Real skipping for one image: the L-Net runs first; a skipped block runs neither its C-Net
-    /// nor its convolutions; a kept block's conv1 computes only the kept output channels and
-    /// conv2 reads only those, with the C-gates and the L-gate folded into conv2's weights
-    /// (`g * bn2(conv2(c * h)) = conv2'(h) + g * b2` with `w2'[o][i] = w2[o][i] * c[i] * g`).
+    /// nor its convolutions; a kept block's conv1 computes only the kept output channels, each
+    /// scaled by its C-gate after the ReLU, and conv2 reads only those channels, its output
+    /// scaled by the L-gate before the shortcut is added (`relu(g * bn2(conv2(c * h)) + x)`).
+    /// Both read the kept filters and columns of their weights in place.
     ///
     /// # Shapes
     /// `x [C_in, H, W]` -> `[P, H / stride, W / stride]`.
