@@ -113,13 +113,17 @@ try {
       rows,
     };
     summary.speedup = summary.static_ms_median / summary.dynamic_ms_median;
+    // Held against the mean MACs ratio, the time ratio is one of means too (the medians of the
+    // two paths come from different images).
+    const mean = (xs) => xs.reduce((a, b) => a + b, 0) / xs.length;
+    summary.time_ratio_of_means = mean(rows.map((r) => r.dynamic_ms)) / mean(rows.map((r) => r.static_ms));
     summaries.push(summary);
     if (!opt.json) {
       console.log(`\n${summary.model} (ResNet-${summary.depth}), ${rows.length} images x ${runs} runs, ${adapter} in headless Chromium:`);
       console.log(`static ${summary.static_ms_median.toFixed(2)} ms, LC-Net ${summary.dynamic_ms_median.toFixed(2)} ms ` +
         `(median per image; ${summary.speedup.toFixed(2)}x), MACs ${(100 * summary.macs_ratio_mean).toFixed(1)}% of static on average`);
-      const timeRatio = summary.dynamic_ms_median / summary.static_ms_median;
-      console.log(`time ratio ${timeRatio.toFixed(3)} / MACs ratio ${summary.macs_ratio_mean.toFixed(3)} = ` +
+      const timeRatio = summary.time_ratio_of_means;
+      console.log(`time ratio (of means over images) ${timeRatio.toFixed(3)} / MACs ratio ${summary.macs_ratio_mean.toFixed(3)} = ` +
         `${(timeRatio / summary.macs_ratio_mean).toFixed(2)} (goal <= 1.2)` +
         (summary.readbacks_per_image === null ? '' : `; GPU readbacks per image: ${summary.readbacks_per_image}`) + '\n');
     }
