@@ -2,10 +2,11 @@
 // classification and benchmark requests, so the page never blocks on inference.
 //
 // Two backends run the same network: `webgpu` (the crate's wgpu executor on the browser's
-// WebGPU) and `cpu` (candle in WebAssembly). WebGPU is used when the browser gives an adapter;
-// the CPU model is always loaded, because it decodes uploads and is the fallback: when the GPU
-// device is lost or reports an error, the worker switches to the CPU for good (until the page
-// asks for WebGPU again) and answers the request that failed on the CPU instead.
+// WebGPU) and `cpu` (the crate's direct kernels in WebAssembly). WebGPU is used when the browser
+// gives an adapter; the CPU model is always loaded, because it decodes uploads and is the
+// fallback: when the GPU device is lost or reports an error, the worker switches to the CPU for
+// good (until the page asks for WebGPU again) and answers the request that failed on the CPU
+// instead.
 //
 // Protocol (candle's and Burn's web workers use the same shape):
 //   worker -> page  {status: 'loading', loaded, total}        while the weights download
@@ -28,6 +29,8 @@
 //                   {id, cmd: 'lose-gpu'}                      destroys the GPU device (tests)
 // Requests are answered one at a time, in order.
 
+import { median } from './view.js';
+
 // Two builds of the wasm module: `pkg-relaxed/` uses relaxed SIMD (the convolutions'
 // multiply-adds as `f32x4.relaxed_madd`, fused where the CPU has FMA) and `pkg/` plain simd128.
 // The relaxed one loads where the browser validates this 82-byte module, one function
@@ -45,12 +48,12 @@ const RELAXED_PROBE = new Uint8Array([
 const WANT_RELAXED = new URL(self.location.href).searchParams.get('wasm') !== 'simd128'
   && WebAssembly.validate(RELAXED_PROBE);
 
+// The chosen build's exports, set by `load`.
 let init;
 let Model;
 let GpuModel;
 let simdEnabled;
 let relaxedSimdEnabled;
-import { median } from './view.js';
 
 const WEIGHTS_URL = new URL('../weights/model.safetensors', import.meta.url);
 const CARD_URL = new URL('../weights/model.json', import.meta.url);
