@@ -38,14 +38,13 @@ pub struct Planes {
 }
 
 impl Planes {
-    /// Room is made for a multiple of `BLOCK` planes: the convolution may fill the planes past
-    /// `c` of its last block instead of running narrower tiles. They are never read.
+    /// `c` planes of zeros (border included), plus `SLACK` floats for partial lane groups.
     pub fn zeros(c: usize, h: usize, w: usize) -> Self {
         Self {
             c,
             h,
             w,
-            data: vec![0.0; c.next_multiple_of(BLOCK) * (h + 2) * (w + 2) + SLACK],
+            data: vec![0.0; c * (h + 2) * (w + 2) + SLACK],
         }
     }
 
@@ -184,13 +183,6 @@ pub fn out_size(size: usize, stride: usize) -> usize {
 /// `[C_out, H / stride, W / stride]`. `C_in` or `C_out` may be 0 (a block whose channels were
 /// all skipped is bias + residual only).
 pub fn conv3x3(x: &Planes, w: &[f32], bias: &[f32], stride: usize, ep: Epilogue) -> Planes {
-    assert_eq!(
-        w.len(),
-        bias.len() * x.c * 9,
-        "weights are not [{}, {}, 3, 3]",
-        bias.len(),
-        x.c
-    );
     conv3x3_filters(x, Filters::dense(w, x.c), bias, stride, ep)
 }
 

@@ -245,20 +245,22 @@ impl Block {
     ///
     /// # Shapes
     /// `x [C_in, H, W]` -> `[P, H / stride, W / stride]`.
-    pub fn forward_dynamic(&self, x: &Planes, th: Thresholds) -> (Planes, Decision) {
+    /// Takes `x` by value: a skipped identity block returns it as its output, without a copy.
+    pub fn forward_dynamic(&self, x: Planes, th: Thresholds) -> (Planes, Decision) {
         let (Some(lnet), Some(cnet)) = (&self.lnet, &self.cnet) else {
-            return (self.forward_one(x), self.decide(None, None, th));
+            return (self.forward_one(&x), self.decide(None, None, th));
         };
         let pooled = x.channel_means(); // [C_in]
         let g = lnet.forward_one(&pooled)[0];
         if g <= th.tau_l {
             let d = self.decide(Some(g), None, th);
             let y = match &self.shortcut {
-                Some(sc) => sc.forward_one(x, RELU),
-                None => x.clone().relu(),
+                Some(sc) => sc.forward_one(&x, RELU),
+                None => x.relu(),
             };
             return (y, d);
         }
+        let x = &x;
         let c = cnet.forward_one(&pooled); // [P]
         let d = self.decide(Some(g), Some(c), th);
         let c = d.c_gates.as_deref().unwrap_or_default();

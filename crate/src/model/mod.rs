@@ -287,7 +287,7 @@ impl LcNet {
         let mut decisions = Vec::with_capacity(self.blocks.len());
         for blk in &self.blocks {
             if exec == Exec::Dynamic {
-                let (y, d) = blk.forward_dynamic(&h, th);
+                let (y, d) = blk.forward_dynamic(h, th);
                 h = y;
                 decisions.push(d);
             } else {
