@@ -91,8 +91,12 @@ class BasicBlock(nn.Module):
             self.lnet = Gate(c_in, gate_hidden, 1, bias_init=1.0)
             self.cnet = Gate(c_in, gate_hidden, planes, bias_init=1.0)
 
-    def forward(self, x, leak: float = 0.1):
-        """x [B, C_in, H, W] -> (out [B, P, H/s, W/s], info dict of pre-activations)."""
+    def forward(self, x, leak: float = 0.1, taus=None):
+        """x [B, C_in, H, W] -> (out [B, P, H/s, W/s], info dict of pre-activations).
+
+        `taus`: optional per-image thresholds (tau_l [B, 1], tau_c [B, 1]); a gate <= its
+        threshold is closed, as the runtime does at those thresholds (training at random
+        thresholds keeps the network accurate along the whole cost/accuracy curve)."""
         sc = x if self.shortcut is None else self.shortcut(x)
         h = F.relu(self.bn1(self.conv1(x)))
         info = {}
@@ -102,6 +106,9 @@ class BasicBlock(nn.Module):
             z_c = self.cnet(pooled)  # [B, P]
             g = GateAct.apply(z_l, leak)
             c = GateAct.apply(z_c, leak)
+            if taus is not None:
+                g = g * (z_l > taus[0]).to(g.dtype)
+                c = c * (z_c > taus[1]).to(c.dtype)
             h = h * c[:, :, None, None]
             branch = self.bn2(self.conv2(h)) * g[:, :, None, None]
             info = {"z_l": z_l, "z_c": z_c}
@@ -147,12 +154,12 @@ class LCNet(nn.Module):
         for stage in self.stages:
             yield from stage
 
-    def forward(self, x, leak: float = 0.1):
+    def forward(self, x, leak: float = 0.1, taus=None):
         """x [B, 3, 32, 32] (normalized) -> (logits [B, classes], per-block gate info list)."""
         x = F.relu(self.stem(x))
         infos = []
         for blk in self.blocks():
-            x, info = blk(x, leak)
+            x, info = blk(x, leak, taus)
             infos.append(info)
         x = x.mean(dim=(2, 3))  # [B, C]
         return self.fc(x), infos

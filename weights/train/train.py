@@ -9,12 +9,17 @@ Two phases, each resumable from one checkpoint file that is overwritten as it go
    `lam * (mean MACs / static MACs - target)^2`, with the target lowered linearly from 1 to
    `--target` over the first `--ramp` epochs.
 
-The recipe used for the shipped weights is `weights/train/pipeline.sh` (see weights/README.md):
-    python weights/train/train.py --phase static --epochs 80 --out weights/resnet56-static.safetensors
-    python weights/train/train.py --phase gated --epochs 40 --init weights/resnet56-static.safetensors \
-        --out weights/lcnet-resnet56.safetensors
-is the general shape.
+Regularization for the JPEG data (all off by default, so older commands replay unchanged):
+label smoothing, cutout, an exponential moving average (EMA) of the weights (evaluated and
+exported), and in the gated phase distillation from the static network (`--teacher`, KL on
+logits at temperature `--kd-temp`) and training at random gate thresholds (`--tau-max`).
+
+The recipe used for the shipped weights is `weights/train/pipeline.sh` (see weights/README.md).
 Re-running the same command resumes from `--ckpt` when it holds a run of the same phase.
+
+Runs on the CPU, on CUDA when present, and under `torchrun --nproc_per_node N` (DDP: gloo on the
+CPU, nccl on CUDA): every rank draws the same permutation and augmentation for the global batch
+and trains on its share of it, so N processes follow the single-process recipe.
 """
 
 from __future__ import annotations
@@ -29,6 +34,7 @@ from pathlib import Path
 
 import numpy as np
 import torch
+import torch.distributed as dist
 import torch.nn.functional as F
 from safetensors.torch import load_file, save_file
 
@@ -63,6 +69,21 @@ def parse_args(argv=None):
         help="the LR followed a cosine over EPOCHS epochs until global step STEP, then switched\n"
         "to the --epochs schedule (how a run is shortened mid-way, reproducibly)",
     )
+    p.add_argument("--label-smoothing", type=float, default=0.0)
+    p.add_argument("--cutout", type=int, default=0, help="side of the erased square, pixels")
+    p.add_argument("--ema", type=float, default=0.0, help="EMA decay per step (0: off)")
+    p.add_argument("--teacher", help="gated: static weights to distil from (KL on logits)")
+    p.add_argument("--kd-alpha", type=float, default=0.7, help="gated: weight of the KL term")
+    p.add_argument("--kd-temp", type=float, default=4.0)
+    p.add_argument(
+        "--tau-max",
+        type=float,
+        default=0.0,
+        help="gated: each image's tau_L and tau_C are 0 or (each with probability 1/2)\n"
+        "uniform in [0, tau-max]; the budget term is taken at tau = 0",
+    )
+    p.add_argument("--subset", type=int, help="train on N evenly spread images (checks)")
+    p.add_argument("--test-subset", type=int, help="evaluate on N evenly spread images")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--eval-every", type=int, default=5)
     p.add_argument("--save-every", type=int, default=100, help="steps between checkpoints")
@@ -80,24 +101,64 @@ def parse_args(argv=None):
 def normalize(x_u8: torch.Tensor) -> torch.Tensor:
     """uint8 [B, 32, 32, 3] -> float [B, 3, 32, 32] normalized with the dataset statistics."""
     x = x_u8.permute(0, 3, 1, 2).float().div_(255.0)
-    mean = torch.tensor(MEAN).view(1, 3, 1, 1)
-    std = torch.tensor(STD).view(1, 3, 1, 1)
+    mean = torch.tensor(MEAN, device=x.device).view(1, 3, 1, 1)
+    std = torch.tensor(STD, device=x.device).view(1, 3, 1, 1)
     return (x - mean) / std
 
 
-def augment(x: torch.Tensor, gen: torch.Generator) -> torch.Tensor:
-    """Random 32x32 crop from the 4-pixel zero-padded image (zero = the mean colour after
-    normalization) and random horizontal flip."""
-    b = x.shape[0]
-    padded = F.pad(x, (4, 4, 4, 4))
-    offs = torch.randint(0, 9, (b, 2), generator=gen)
-    flips = torch.rand(b, generator=gen) < 0.5
-    out = torch.empty_like(x)
-    for i in range(b):
-        dy, dx = int(offs[i, 0]), int(offs[i, 1])
-        crop = padded[i, :, dy : dy + 32, dx : dx + 32]
-        out[i] = crop.flip(2) if flips[i] else crop
-    return out
+def augment(x: torch.Tensor, gen: torch.Generator, cutout: int = 0) -> torch.Tensor:
+    """x [B, C, H, W] -> [B, C, H, W] channels-last: random crop from the 4-pixel zero-padded
+    image (zero = the mean colour after normalization), random horizontal flip and, with
+    `cutout > 0`, a `cutout`-pixel square (centre anywhere in the image, clipped) set to zero.
+    Batched tensor ops; the random draws come from `gen` on the CPU."""
+    b, _, h, w = x.shape
+    padded = F.pad(x, (4, 4, 4, 4)).permute(0, 2, 3, 1)  # [B, H+8, W+8, C]
+    offs = torch.randint(0, 9, (b, 2), generator=gen).to(x.device)
+    flips = (torch.rand(b, generator=gen) < 0.5).to(x.device)
+    ys = torch.arange(h, device=x.device)
+    xs = torch.arange(w, device=x.device)
+    rows = offs[:, :1] + ys  # [B, H]
+    cols = offs[:, 1:] + torch.where(flips[:, None], w - 1 - xs, xs)  # [B, W]
+    batch = torch.arange(b, device=x.device)[:, None, None]
+    out = padded[batch, rows[:, :, None], cols[:, None, :]]  # [B, H, W, C]
+    if cutout > 0:
+        centre = torch.randint(0, h, (b, 2), generator=gen).to(x.device)
+        lo = centre - cutout // 2
+        in_y = (ys >= lo[:, :1]) & (ys < lo[:, :1] + cutout)  # [B, H]
+        in_x = (xs >= lo[:, 1:]) & (xs < lo[:, 1:] + cutout)  # [B, W]
+        out = out * ~(in_y[:, :, None, None] & in_x[:, None, :, None])
+    return out.permute(0, 3, 1, 2)  # [B, C, H, W], channels-last in memory
+
+
+def sample_taus(b: int, tau_max: float, gen: torch.Generator):
+    """Per-image thresholds (tau_l [B, 1], tau_c [B, 1]): each 0 with probability 1/2, else
+    uniform in [0, tau_max]."""
+    taus = []
+    for _ in range(2):
+        on = torch.rand(b, 1, generator=gen) < 0.5
+        taus.append(torch.where(on, torch.rand(b, 1, generator=gen) * tau_max, 0.0))
+    return taus
+
+
+class Ema:
+    """Exponential moving average of the parameters and BN statistics (what is evaluated and
+    exported). The decay ramps up as (1 + n) / (10 + n) so early averages are not stuck at the
+    initial weights."""
+
+    def __init__(self, model, decay: float):
+        self.decay = decay
+        self.updates = 0
+        self.state = {k: v.detach().clone() for k, v in model.state_dict().items()}
+
+    @torch.no_grad()
+    def update(self, model):
+        self.updates += 1
+        d = min(self.decay, (1 + self.updates) / (10 + self.updates))
+        for k, v in model.state_dict().items():
+            if v.dtype.is_floating_point:
+                self.state[k].mul_(d).add_(v.detach(), alpha=1 - d)
+            else:
+                self.state[k].copy_(v)
 
 
 def lr_at(args, epoch_f: float, first: tuple[float, float] | None = None) -> float:
@@ -125,25 +186,32 @@ def parse_first_schedule(text: str, steps_per_epoch: int) -> tuple[float, float]
     return float(epochs), int(step) / steps_per_epoch
 
 
-def export_state(model: LCNet) -> dict:
+def export_state(state: dict) -> dict:
     return {
-        k: v.detach().float().contiguous().clone()
-        for k, v in model.state_dict().items()
+        k: v.detach().float().cpu().contiguous().clone()
+        for k, v in state.items()
         if not k.endswith("num_batches_tracked")
     }
+
+
+def spread(n: int, k: int | None) -> np.ndarray:
+    """k evenly spread indices of range(n) (all of them without k)."""
+    return np.arange(n) if k is None else np.linspace(0, n - 1, k).round().astype(np.int64)
 
 
 @torch.no_grad()
 def evaluate(model: LCNet, images, labels, batch=500):
     """Test accuracy and (gated) mean MACs / static, fp32, eval-mode BN, default thresholds."""
     model.eval()
+    device = next(model.parameters()).device
     costs, rest = block_costs(model)
     smacs = static_macs(model)
     correct, macs = 0, 0.0
     for i in range(0, len(labels), batch):
-        x = normalize(torch.from_numpy(images[i : i + batch]))
+        x = normalize(torch.from_numpy(images[i : i + batch]).to(device))
         logits, infos = model(x)
-        correct += (logits.argmax(1) == torch.from_numpy(labels[i : i + batch])).sum().item()
+        y = torch.from_numpy(labels[i : i + batch]).to(device)
+        correct += (logits.argmax(1) == y).sum().item()
         if model.gated:
             macs += dynamic_cost(model, infos, costs, rest).sum().item()
         else:
@@ -159,20 +227,66 @@ def atomic_save(obj, path: Path):
     os.replace(tmp, path)
 
 
+def setup_devices():
+    """-> (device, rank, world). Under torchrun (WORLD_SIZE > 1) joins the process group."""
+    world = int(os.environ.get("WORLD_SIZE", "1"))
+    rank = int(os.environ.get("RANK", "0"))
+    if torch.cuda.is_available():
+        device = torch.device("cuda", int(os.environ.get("LOCAL_RANK", "0")))
+        torch.cuda.set_device(device)
+    else:
+        device = torch.device("cpu")
+    if world > 1:
+        dist.init_process_group("nccl" if device.type == "cuda" else "gloo")
+    return device, rank, world
+
+
+def ranks_agree(model) -> bool:
+    """True when every rank holds the same weights (a DDP run's invariant)."""
+    flat = torch.cat([p.detach().float().flatten() for p in model.parameters()])
+    lo, hi = flat.clone(), flat.clone()
+    dist.all_reduce(lo, op=dist.ReduceOp.MIN)
+    dist.all_reduce(hi, op=dist.ReduceOp.MAX)
+    return bool(torch.equal(lo, hi))
+
+
+def load_static(path: str, depth: int, gate_hidden: int, device) -> LCNet:
+    """A frozen static network (the distillation teacher), eval mode."""
+    teacher = LCNet(depth, gate_hidden=gate_hidden, gated=False)
+    teacher.load_state_dict(load_file(path))
+    teacher = teacher.to(device, memory_format=torch.channels_last).eval()
+    for p in teacher.parameters():
+        p.requires_grad_(False)
+    return teacher
+
+
 def main(argv=None):
     args = parse_args(argv)
     torch.set_num_threads(args.threads)
     torch.manual_seed(args.seed)
+    device, rank, world = setup_devices()
+    lead = rank == 0
+    say = print if lead else (lambda *a, **k: None)
     ckpt_path = Path(args.ckpt)
     ckpt_path.parent.mkdir(parents=True, exist_ok=True)
 
     train_x, train_y, _ = load_split(args.data, "train")
     test_x, test_y, _ = load_split(args.data, "test")
+    pick = spread(len(train_y), args.subset)
+    train_x, train_y = train_x[pick], train_y[pick]
+    pick = spread(len(test_y), args.test_subset)
+    test_x, test_y = test_x[pick], test_y[pick]
     n = len(train_y)
     steps_per_epoch = n // args.batch  # drop the last partial batch
-    print(f"train {n} test {len(test_y)} steps/epoch {steps_per_epoch}", flush=True)
-    use_bf16 = args.precision == "bf16" or (args.precision == "auto" and cpu_has_bf16())
-    print(f"precision {'bf16 autocast' if use_bf16 else 'fp32'}", flush=True)
+    if args.batch % world:
+        raise SystemExit(f"--batch {args.batch} does not split over {world} processes")
+    shard = slice(rank * args.batch // world, (rank + 1) * args.batch // world)
+    say(f"train {n} test {len(test_y)} steps/epoch {steps_per_epoch} device {device}", flush=True)
+    if device.type == "cuda":
+        use_bf16 = args.precision != "fp32" and torch.cuda.is_bf16_supported()
+    else:
+        use_bf16 = args.precision == "bf16" or (args.precision == "auto" and cpu_has_bf16())
+    say(f"precision {'bf16 autocast' if use_bf16 else 'fp32'}, {world} process(es)", flush=True)
     first = None
     if args.first_schedule:
         first = parse_first_schedule(args.first_schedule, steps_per_epoch)
@@ -191,6 +305,7 @@ def main(argv=None):
     state = {"epoch": 0, "step": 0, "perm": None, "history": []}
 
     resumed = False
+    ck = None
     if ckpt_path.exists():
         ck = torch.load(ckpt_path, map_location="cpu", weights_only=False)
         same_schedule = ck["args"]["epochs"] == args.epochs
@@ -202,33 +317,53 @@ def main(argv=None):
             torch.set_rng_state(ck["torch_rng"])
             state = ck["state"]
             resumed = True
-            print(f"resumed {args.phase} at epoch {state['epoch']} step {state['step']}", flush=True)
+            say(f"resumed {args.phase} at epoch {state['epoch']} step {state['step']}", flush=True)
     if not resumed and args.phase == "gated":
         if not args.init:
             raise SystemExit("--phase gated needs --init (the static weights)")
         missing, unexpected = model.load_state_dict(load_file(args.init), strict=False)
         assert not unexpected, unexpected
         assert all(".lnet." in k or ".cnet." in k for k in missing), missing
-        print(f"initialised backbone from {args.init}", flush=True)
+        say(f"initialised backbone from {args.init}", flush=True)
 
-    model = model.to(memory_format=torch.channels_last)
+    model = model.to(device, memory_format=torch.channels_last)
     model.train()
+    ema = Ema(model, args.ema) if args.ema > 0 else None
+    if ema is not None and resumed and "ema" in ck:
+        ema.state = {k: v.to(device) for k, v in ck["ema"].items()}
+        ema.updates = ck["ema_updates"]
+    eval_model = None
+    if ema is not None:
+        eval_model = LCNet(args.depth, gate_hidden=args.gate_hidden, gated=model.gated)
+        eval_model = eval_model.to(device, memory_format=torch.channels_last)
+    teacher = None
+    if args.teacher and model.gated:
+        teacher = load_static(args.teacher, args.depth, args.gate_hidden, device)
+        say(f"distilling from {args.teacher} (alpha {args.kd_alpha}, T {args.kd_temp})")
+    net = model
+    if world > 1:
+        net = torch.nn.parallel.DistributedDataParallel(model)
+    ck = None
     costs, rest = block_costs(model)
     smacs = static_macs(model)
+    total_steps = args.epochs * steps_per_epoch
+    run_t0, run_steps0 = time.time(), state["epoch"] * steps_per_epoch + state["step"]
 
     def save():
-        atomic_save(
-            {
-                "phase": args.phase,
-                "args": vars(args),
-                "model": model.state_dict(),
-                "opt": opt.state_dict(),
-                "gen": gen.get_state(),
-                "torch_rng": torch.get_rng_state(),
-                "state": state,
-            },
-            ckpt_path,
-        )
+        if not lead:
+            return
+        obj = {
+            "phase": args.phase,
+            "args": vars(args),
+            "model": model.state_dict(),
+            "opt": opt.state_dict(),
+            "gen": gen.get_state(),
+            "torch_rng": torch.get_rng_state(),
+            "state": state,
+        }
+        if ema is not None:
+            obj["ema"], obj["ema_updates"] = ema.state, ema.updates
+        atomic_save(obj, ckpt_path)
 
     while state["epoch"] < args.epochs:
         if state["perm"] is None:
@@ -241,23 +376,42 @@ def main(argv=None):
             lr = lr_at(args, epoch_f, first)
             for g in opt.param_groups:
                 g["lr"] = lr
-            idx = perm[step * args.batch : (step + 1) * args.batch]
-            x = augment(normalize(torch.from_numpy(train_x[idx.numpy()])), gen)
-            x = x.contiguous(memory_format=torch.channels_last)
-            y = torch.from_numpy(train_y[idx.numpy()])
-            with torch.autocast("cpu", dtype=torch.bfloat16, enabled=use_bf16):
-                logits, infos = model(x, leak=args.leak)
+            idx = perm[step * args.batch : (step + 1) * args.batch].numpy()
+            # Every rank augments the whole global batch (same draws, same generator state) and
+            # keeps its share.
+            x = normalize(torch.from_numpy(train_x[idx]).to(device))
+            x = augment(x, gen, args.cutout)[shard]
+            y = torch.from_numpy(train_y[idx]).to(device)[shard]
+            taus = None
+            if args.tau_max > 0 and model.gated:
+                taus = [t[shard].to(device) for t in sample_taus(len(idx), args.tau_max, gen)]
+            with torch.autocast(device.type, dtype=torch.bfloat16, enabled=use_bf16):
+                logits, infos = net(x, leak=args.leak, taus=taus)
+                if teacher is not None:
+                    with torch.no_grad():
+                        t_logits, _ = teacher(x)
             logits = logits.float()
-            loss = F.cross_entropy(logits, y)
+            loss = F.cross_entropy(logits, y, label_smoothing=args.label_smoothing)
+            if teacher is not None:
+                temp = args.kd_temp
+                kd = F.kl_div(
+                    F.log_softmax(logits / temp, 1),
+                    F.log_softmax(t_logits.float() / temp, 1),
+                    reduction="batchmean",
+                    log_target=True,
+                )
+                loss = (1 - args.kd_alpha) * loss + args.kd_alpha * temp * temp * kd
             if model.gated:
                 infos = [{k: v.float() for k, v in i.items()} for i in infos]
-                ratio = dynamic_cost(model, infos, costs, rest) / smacs  # [B]
+                ratio = dynamic_cost(model, infos, costs, rest) / smacs  # [B], at tau = 0
                 target = 1.0 - (1.0 - args.target) * min(1.0, epoch_f / args.ramp)
                 loss = loss + args.lam * (ratio.mean() - target) ** 2
                 ratio_sum += ratio.detach().sum().item()
             opt.zero_grad(set_to_none=True)
             loss.backward()
             opt.step()
+            if ema is not None:
+                ema.update(model)
             seen += len(y)
             loss_sum += loss.item() * len(y)
             correct += (logits.argmax(1) == y).sum().item()
@@ -265,36 +419,54 @@ def main(argv=None):
             if state["step"] % args.save_every == 0:
                 save()
             if state["step"] % 50 == 0:
+                done = state["epoch"] * steps_per_epoch + state["step"]
+                rate = (done - run_steps0) / (time.time() - run_t0)  # steps/s this process
+                eta_h = (total_steps - done) / max(rate, 1e-9) / 3600
                 msg = f"  ep {state['epoch']} step {state['step']} loss {loss_sum / seen:.4f}"
-                msg += f" acc {correct / seen:.4f} lr {lr:.4f} {seen / (time.time() - t0):.0f} img/s"
+                msg += f" acc {correct / seen:.4f} lr {lr:.4f}"
+                msg += f" {seen * world / (time.time() - t0):.0f} img/s eta {eta_h:.2f} h"
                 if model.gated:
                     msg += f" macs {ratio_sum / seen:.3f}"
-                print(msg, flush=True)
+                say(msg, flush=True)
         rec = {
             "epoch": state["epoch"] + 1,
             "train_loss": loss_sum / max(1, seen),
             "train_acc": correct / max(1, seen),
             "seconds": time.time() - t0,
+            "img_per_s": seen * world / (time.time() - t0),
         }
         if model.gated:
             rec["train_macs_ratio"] = ratio_sum / max(1, seen)
-        if (state["epoch"] + 1) % args.eval_every == 0 or state["epoch"] + 1 == args.epochs:
+        if world > 1:
+            rec["ranks_agree"] = ranks_agree(model)
+        last = state["epoch"] + 1 == args.epochs
+        if lead and ((state["epoch"] + 1) % args.eval_every == 0 or last):
             rec.update({f"test_{k}": v for k, v in evaluate(model, test_x, test_y).items()})
-        print(json.dumps(rec), flush=True)
+            if eval_model is not None:
+                eval_model.load_state_dict(ema.state)
+                ev = evaluate(eval_model, test_x, test_y)
+                rec.update({f"ema_test_{k}": v for k, v in ev.items()})
+        say(json.dumps(rec), flush=True)
         state["history"].append(rec)
         state["epoch"] += 1
         state["step"] = 0
         state["perm"] = None
         save()
 
-    out = Path(args.out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    meta = {"phase": args.phase, "depth": str(args.depth), "recipe": json.dumps(vars(args))}
-    save_file(export_state(model), str(out), metadata=meta)
-    log = {"args": vars(args), "history": state["history"], "static_macs": smacs}
-    log_path = out.with_name(out.stem + "-log.json")
-    log_path.write_text(json.dumps(log, indent=1) + "\n")
-    print(f"wrote {out} and {log_path}", flush=True)
+    if lead:
+        out = Path(args.out)
+        out.parent.mkdir(parents=True, exist_ok=True)
+        meta = {"phase": args.phase, "depth": str(args.depth), "recipe": json.dumps(vars(args))}
+        final = ema.state if ema is not None else model.state_dict()
+        save_file(export_state(final), str(out), metadata=meta)
+        log = {"args": vars(args), "history": state["history"], "static_macs": smacs}
+        if ema is not None:
+            log["exported"] = "ema"
+        log_path = out.with_name(out.stem + "-log.json")
+        log_path.write_text(json.dumps(log, indent=1) + "\n")
+        print(f"wrote {out} and {log_path}", flush=True)
+    if world > 1:
+        dist.destroy_process_group()
 
 
 if __name__ == "__main__":
