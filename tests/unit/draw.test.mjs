@@ -75,6 +75,33 @@ test('top5Tree has one row per class with its bar width', () => {
   assert.equal(find(rows[0], (n) => n.attrs.class === 'top5-fill')[0].attrs.style, 'width:70%');
 });
 
+test('galleryTree: one group per kind in order of appearance, one pressed-state button per image', () => {
+  const entries = [
+    { file: 'cat 1.png', label: 'cat', kind: 'hard', source: 'test #3' },
+    { file: 'dog.png', label: 'dog', kind: 'easy' },
+    { file: 'cat2.png', label: 'cat', kind: 'hard' },
+    { file: 'x.png', label: 'ship' },
+  ];
+  const groups = D.galleryTree(entries);
+  assert.deepEqual(groups.map((g) => g.children[0].children[0]), [
+    'Hard: right, at the highest cost in its class',
+    'Easy: right, at the lowest cost in its class',
+    'other',
+  ]);
+  const buttons = groups.map((g) => find(g, (n) => n.tag === 'button'));
+  assert.deepEqual(buttons.map((bs) => bs.map((b) => b.attrs['data-file'])), [['cat 1.png', 'cat2.png'], ['dog.png'], ['x.png']]);
+  const first = buttons[0][0];
+  assert.equal(first.attrs.class, 'thumb');
+  assert.equal(first.attrs['aria-pressed'], 'false');
+  assert.equal(first.attrs['aria-label'], 'cat (hard)');
+  assert.equal(first.attrs.title, 'cat · hard · test #3');
+  assert.equal(buttons[1][0].attrs.title, 'dog · easy');
+  const img = find(first, (n) => n.tag === 'img')[0];
+  assert.equal(img.attrs.src, 'gallery/cat%201.png');
+  assert.equal(img.attrs.width, String(T.LAYOUT.galleryThumb));
+  assert.equal(img.attrs.alt, '');
+});
+
 test('viridis runs from light (gate 0) to dark (gate 1) and clamps', () => {
   assert.equal(T.viridis(0), '#fde725');
   assert.equal(T.viridis(1), '#440154');

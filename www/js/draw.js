@@ -7,6 +7,8 @@
 // ran, a strip with one cell per inner channel (`data-channel`, `data-kept`), coloured by C-gate
 // when computed and hatched when skipped.
 
+import { LAYOUT } from './theme.js';
+
 /**
  * A tree node.
  * @param {string} tag
@@ -169,4 +171,36 @@ export function legendTree(th) {
     item(h('span', { class: 'sw sw-ramp', 'aria-hidden': 'true' }), 'channel computed, C-gate 0 → 1'),
     item(h('span', { class: 'sw ch ch-skipped', 'aria-hidden': 'true' }), `channel skipped (C-gate ≤ τC = ${th.tauC.toFixed(2)})`),
   ]);
+}
+
+/** Headings of the gallery's groups, by gallery.json's `kind`; another kind is shown as is. */
+const KIND_TEXT = {
+  easy: 'Easy: right, at the lowest cost in its class',
+  hard: 'Hard: right, at the highest cost in its class',
+  misclassified: 'Misclassified by the trained model',
+};
+
+/**
+ * The example gallery: one group per kind (in order of first appearance; no kind is `other`),
+ * each a list of thumbnail buttons (`.thumb`, `data-file`, `data-label`, `aria-pressed`).
+ * @param {Array<{file: string, label: string, kind?: string, source?: string}>} entries gallery.json
+ * @returns {object[]} one tree per group
+ */
+export function galleryTree(entries) {
+  const kinds = [...new Set(entries.map((e) => e.kind || 'other'))];
+  return kinds.map((k) => h('div', { class: 'gallery-group' }, [
+    h('h4', {}, KIND_TEXT[k] || k),
+    h('ul', { class: 'gallery-list' }, entries.filter((e) => (e.kind || 'other') === k).map((e) =>
+      h('li', {}, h('button', {
+        type: 'button',
+        class: 'thumb',
+        'data-file': e.file,
+        'data-label': e.label,
+        'aria-pressed': 'false',
+        'aria-label': `${e.label} (${k})`,
+        title: `${e.label} · ${k}${e.source ? ` · ${e.source}` : ''}`,
+      }, [
+        h('img', { src: `gallery/${encodeURIComponent(e.file)}`, alt: '', width: LAYOUT.galleryThumb, height: LAYOUT.galleryThumb }),
+      ])))),
+  ]));
 }

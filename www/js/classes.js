@@ -1,0 +1,168 @@
+// What the network does per class: `stats/stats.json` (`lcnet stats` over the test set) drawn as
+// heatmaps, example images and accuracy per cost bucket. The "cheapest vs costliest example"
+// button of the compare card is here too, because it picks from these examples.
+
+import * as V from './view.js';
+import * as D from './draw.js';
+import * as T from './teach.js';
+import { $, state } from './state.js';
+import { showError } from './status.js';
+import { request } from './worker-client.js';
+import { classifyBlob, fetchExample } from './input.js';
+import { setCompareA } from './compare.js';
+
+/** `data`: stats.json once loaded and checked; `selected`: the clicked cell {class, block}. */
+const stats = { data: null, selected: null, sort: 'cost' };
+
+/**
+ * The loaded stats.json, or null when missing or not matching the model.
+ * @returns {object|null}
+ */
+export function statsData() {
+  return stats.data;
+}
+
+/**
+ * Fetches stats.json, checks it against the model card and draws the per-class views.
+ * @returns {Promise<void>}
+ */
+export async function loadStats() {
+  let data;
+  try {
+    const res = await fetch('stats/stats.json');
+    if (!res.ok) throw new Error(res.status === 404 ? 'this build has no stats/stats.json' : `HTTP ${res.status}`);
+    data = await res.json();
+  } catch (e) {
+    statsUnavailable(`The per-class views are not available: ${e.message}.`);
+    return;
+  }
+  const problem = T.statsProblem(data, state.card);
+  if (problem) {
+    statsUnavailable(`The per-class views are not shown: the shipped stats.json does not match the model (${problem}).`);
+    return;
+  }
+  stats.data = data;
+  $('classes-note').textContent = `Measured by ${data.measured_by} ` +
+    `over ${data.images.toLocaleString('en')} test images at the model’s thresholds ` +
+    `(τL ${data.tau_l.toFixed(2)}, τC ${data.tau_c.toFixed(2)}): ${V.formatPercent(data.accuracy)} correct, ` +
+    `${V.formatPercent(data.mean_macs / data.static_macs)} of the static MACs on average. Click a cell for examples of that class.`;
+  renderHeatmaps();
+  renderExamples();
+  D.mount($('buckets'), T.bucketsTree(T.bucketsView(data)));
+  $('compare-extremes').disabled = false;
+  document.body.dataset.stats = 'ready';
+}
+
+function statsUnavailable(text) {
+  $('classes-note').textContent = text;
+  $('heatmaps').replaceChildren();
+  document.body.dataset.stats = 'missing';
+}
+
+function renderHeatmaps() {
+  const sel = stats.selected;
+  const wrap = $('heatmaps');
+  wrap.replaceChildren(
+    D.render(T.heatmapTree(T.heatmapView(stats.data, 'run'), sel), document),
+    D.render(T.heatmapTree(T.heatmapView(stats.data, 'kept'), sel), document),
+  );
+}
+
+function renderExamples() {
+  const sel = stats.selected;
+  const items = T.examplesView(stats.data, {
+    sort: stats.sort,
+    classIndex: sel ? sel.class : null,
+    block: sel ? sel.block : null,
+  });
+  D.mount($('examples'), T.examplesTree(items, 'stats/'));
+  const label = sel ? stats.data.classes[sel.class].label : null;
+  $('examples-title').textContent = sel ? `Examples: ${label}, block ${sel.block + 1}` : 'Examples from the test set';
+  $('examples-all').hidden = !sel;
+  if (sel) {
+    const ran = items.filter((e) => e.blockRan).length;
+    $('examples-caption').textContent = `${items.length} ${label} test images spread from the cheapest to the ` +
+      `costliest; block ${sel.block + 1} ran for ${ran} of them (faded: skipped). Click one to run it.`;
+  } else {
+    $('examples-caption').textContent = `${items.length} test images, ${items.length / stats.data.classes.length} per class, ` +
+      'spread from the cheapest to the costliest for the model. The percentage is each one’s cost against the ' +
+      'static network; red frame: misclassified. Click one to run it.';
+  }
+}
+
+async function pickExample(item) {
+  const url = `stats/${encodeURIComponent(item.file)}`;
+  const blob = await fetchExample(url, item.file);
+  if (!blob) return;
+  await classifyBlob(blob, item.file, { url, truth: item.label });
+}
+
+/** Pins the cheapest example of the test set as A and shows the costliest as B. */
+async function compareExtremes() {
+  const items = T.examplesView(stats.data, { sort: 'cost' });
+  if (items.length < 2) return;
+  const cheap = items[0];
+  const dear = items[items.length - 1];
+  const url = `stats/${encodeURIComponent(cheap.file)}`;
+  const blob = await fetchExample(url, cheap.file);
+  if (!blob) return;
+  try {
+    const bytes = new Uint8Array(await blob.arrayBuffer());
+    const out = await request({ cmd: 'classify', bytes, tauL: state.tauL, tauC: state.tauC }, [bytes.buffer]);
+    setCompareA({ name: cheap.file, url, ownUrl: false, rgb: out.prepared.rgb, trace: out.trace });
+  } catch (e) {
+    showError(`Could not classify the example ${cheap.file}: ${e.message}.`);
+    return;
+  }
+  await pickExample(dear);
+}
+
+/** Wires the compare card's extremes button, the heatmap cells, the sort and the examples. */
+export function initClasses() {
+  $('compare-extremes').addEventListener('click', () => compareExtremes());
+
+  $('heatmaps').addEventListener('click', (e) => {
+    const b = e.target.closest('.hm-cell');
+    if (!b) return;
+    stats.selected = { class: Number(b.dataset.class), block: Number(b.dataset.block) };
+    const metric = b.closest('table').dataset.metric;
+    renderHeatmaps();
+    renderExamples();
+    $('heatmaps').querySelector(`table[data-metric="${metric}"] .hm-selected`)?.focus();
+  });
+
+  // Arrow keys move between the cells of a heatmap (one tab stop per table).
+  $('heatmaps').addEventListener('keydown', (e) => {
+    const cell = e.target.closest('.hm-cell');
+    const moves = { ArrowLeft: [0, -1], ArrowRight: [0, 1], ArrowUp: [-1, 0], ArrowDown: [1, 0] };
+    if (!cell || !moves[e.key]) return;
+    const table = cell.closest('table');
+    const rows = Array.from(table.querySelectorAll('tbody tr'), (tr) => Array.from(tr.querySelectorAll('.hm-cell')));
+    const r = rows.findIndex((row) => row.includes(cell));
+    const c = rows[r].indexOf(cell);
+    const [dr, dc] = moves[e.key];
+    const next = rows[Math.max(0, Math.min(rows.length - 1, r + dr))][Math.max(0, Math.min(rows[0].length - 1, c + dc))];
+    cell.tabIndex = -1;
+    next.tabIndex = 0;
+    next.focus();
+    e.preventDefault();
+  });
+
+  $('examples-sort').addEventListener('change', (e) => {
+    stats.sort = e.target.value;
+    if (stats.data) renderExamples();
+  });
+
+  $('examples-all').addEventListener('click', () => {
+    stats.selected = null;
+    renderHeatmaps();
+    renderExamples();
+  });
+
+  $('examples').addEventListener('click', (e) => {
+    const b = e.target.closest('.example');
+    if (!b || !stats.data) return;
+    const item = T.examplesView(stats.data).find((x) => x.file === b.dataset.file);
+    if (item) pickExample(item);
+  });
+}

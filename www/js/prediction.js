@@ -1,0 +1,165 @@
+// Classifying the shown image and showing the answer: the previews, the prediction with its top 5,
+// the cost bar and numbers, and the gate visualizer's tiles.
+
+import * as V from './view.js';
+import * as D from './draw.js';
+import { $, state } from './state.js';
+import { setStatus, showError, clearError } from './status.js';
+import { request, classifyRgb } from './worker-client.js';
+import { setBackend } from './backend.js';
+import { hideTip } from './visualizer.js';
+import { renderCompare } from './compare.js';
+
+/**
+ * Classifies an uploaded or picked file. On success it becomes the shown image; on failure the
+ * previous image and result stay and the error is shown.
+ * @param {Uint8Array} bytes
+ * @param {{name: string, url?: string, truth?: string, kind?: string, fromGallery?: boolean}} source
+ * @returns {Promise<object>} the worker's output
+ */
+export async function classifyFile(bytes, source) {
+  if (!state.card) throw new Error('the model is still loading');
+  const seq = ++state.uploads;
+  const url = source.url || URL.createObjectURL(new Blob([bytes]));
+  setStatus(`Classifying ${source.name}…`);
+  let output;
+  try {
+    // The bytes move to the worker (no copy); the Blob above holds its own copy.
+    output = await request({ cmd: 'classify', bytes, tauL: state.tauL, tauC: state.tauC }, [bytes.buffer]);
+  } catch (e) {
+    if (!source.url) URL.revokeObjectURL(url);
+    if (seq === state.uploads) {
+      showError(V.uploadErrorText(e.message, source.name));
+      setStatus(state.shown ? `Showing ${state.shown.name}.` : 'Choose, drop or paste an image.');
+    }
+    throw e;
+  }
+  // A newer upload was started meanwhile: its answer is the one to show.
+  if (seq !== state.uploads) {
+    if (!source.url) URL.revokeObjectURL(url);
+    return output;
+  }
+  if (state.shown && state.shown.ownUrl) URL.revokeObjectURL(state.shown.url);
+  state.shown = { ...source, url, ownUrl: !source.url, prepared: output.prepared };
+  clearError();
+  showImage();
+  showOutput(output);
+  // The sliders moved while this image was on its way: show it at the current thresholds.
+  if (output.trace.tau_l !== Math.fround(state.tauL) || output.trace.tau_c !== Math.fround(state.tauC)) rerun();
+  return output;
+}
+
+// Slider moves while a run is in flight are coalesced into one more run when it returns.
+let rerunBusy = false;
+let rerunAgain = false;
+
+/**
+ * Re-runs the shown image at the current thresholds. An answer about an image that is no longer
+ * shown (a new upload arrived meanwhile) is dropped.
+ * @returns {Promise<void>}
+ */
+export async function rerun() {
+  if (!state.shown) return;
+  if (rerunBusy) {
+    rerunAgain = true;
+    return;
+  }
+  rerunBusy = true;
+  try {
+    do {
+      rerunAgain = false;
+      const shown = state.shown;
+      try {
+        const output = await classifyRgb(shown.prepared.rgb, state.tauL, state.tauC);
+        if (state.shown === shown) showOutput({ ...output, prepared: shown.prepared });
+      } catch (e) {
+        if (state.shown === shown) showError(`Could not re-run the image: ${e.message}`);
+      }
+    } while (rerunAgain);
+  } finally {
+    rerunBusy = false;
+  }
+}
+
+function showImage() {
+  const s = state.shown;
+  const img = $('original');
+  img.onload = () => img.classList.toggle('small', img.naturalWidth < img.clientWidth);
+  img.src = s.url;
+  img.alt = `The uploaded image ${s.name}`;
+  img.hidden = false;
+  const p = s.prepared;
+  $('original-caption').textContent = p.source_format === 'prepared'
+    ? s.name
+    : `${s.name} · ${p.source_width}×${p.source_height} ${p.source_format}`;
+  drawInput($('input-canvas'), p);
+  for (const b of document.querySelectorAll('#gallery .thumb')) {
+    b.setAttribute('aria-pressed', b.dataset.file === s.name && s.fromGallery ? 'true' : 'false');
+  }
+}
+
+/**
+ * Draws the prepared RGB bytes onto a canvas of the network's input size; CSS scales it up with
+ * nearest-neighbour sampling so single pixels stay visible.
+ * @param {HTMLCanvasElement} canvas
+ * @param {{rgb: number[], size: number}} prepared
+ */
+function drawInput(canvas, prepared) {
+  const n = prepared.size;
+  canvas.width = n;
+  canvas.height = n;
+  const ctx = canvas.getContext('2d');
+  const img = ctx.createImageData(n, n);
+  for (let i = 0; i < n * n; i++) {
+    img.data[4 * i] = prepared.rgb[3 * i];
+    img.data[4 * i + 1] = prepared.rgb[3 * i + 1];
+    img.data[4 * i + 2] = prepared.rgb[3 * i + 2];
+    img.data[4 * i + 3] = 255;
+  }
+  ctx.putImageData(img, 0, 0);
+}
+
+function showOutput(output) {
+  const view = V.buildView(output.trace);
+  // The worker may have fallen back to the CPU while answering.
+  if (output.backend && (output.backend !== state.backend || output.webgpu?.note !== state.webgpu.note)) {
+    setBackend(output.backend, output.webgpu || state.webgpu);
+  }
+  state.output = output;
+  state.view = view;
+  $('pred-label').textContent = view.prediction.label;
+  $('pred-prob').textContent = view.prediction.probText;
+  const truth = state.shown && state.shown.truth;
+  const t = $('truth');
+  if (truth) {
+    const ok = truth === view.prediction.label;
+    t.textContent = ok ? `✓ Correct: the test set says ${truth}` : `✗ Wrong: the test set says ${truth}`;
+    t.className = ok ? 'truth truth-ok' : 'truth truth-wrong';
+  } else {
+    t.textContent = '';
+    t.className = 'truth';
+  }
+  D.mount($('top5'), D.top5Tree(view.top5));
+  $('cost-used').style.width = `${Math.min(100, Math.max(0, view.cost.used * 100))}%`;
+  $('cost-saved').style.width = `${Math.min(100, Math.max(0, view.cost.saved * 100))}%`;
+  $('stat-macs').textContent = view.cost.text;
+  $('stat-blocks').textContent = view.blocksText;
+  $('stat-channels').textContent = view.channelsText;
+  const tm = output.timings;
+  $('stat-latency').textContent = output.prepared.source_format === 'prepared' || tm.prepare_ms < 0.05
+    ? `${V.formatMs(tm.classify_ms)} inference`
+    : `${V.formatMs(tm.classify_ms)} inference + ${V.formatMs(tm.prepare_ms)} decoding`;
+  D.mount($('legend'), D.legendTree(view));
+  D.mount($('viz'), D.visualizerTree(view));
+  hideTip();
+  state.results += 1;
+  const r = $('result');
+  r.dataset.count = String(state.results);
+  r.dataset.source = state.shown ? state.shown.name : '';
+  $('bench-btn').disabled = false;
+  $('compare-pin').disabled = false;
+  $('knob-result').textContent = `${state.shown ? state.shown.name : 'The image'} at these thresholds: ` +
+    `${view.prediction.label} (${view.prediction.probText}), ${view.cost.usedText} of the static MACs, ${view.blocksText}.`;
+  renderCompare();
+  setStatus(`Showing ${state.shown ? state.shown.name : 'the image'}.`);
+}

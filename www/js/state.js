@@ -1,0 +1,32 @@
+// What the page's views share: one object that every module reads and writes, so that no view
+// keeps its own copy of the shown image, the thresholds or the backend.
+
+/**
+ * The element with this id.
+ * @param {string} id
+ * @returns {HTMLElement|null}
+ */
+export const $ = (id) => document.getElementById(id);
+
+export const state = {
+  card: null,
+  /** The worker's measured load times (ms), from its ready message. */
+  loadMs: null,
+  simd: false,
+  /** Whether the worker loaded the relaxed-SIMD build (fused multiply-add). */
+  relaxed: false,
+  /** 'webgpu' or 'cpu': the backend the worker runs now. */
+  backend: 'cpu',
+  /** {available, adapter, note, lost} from the worker. */
+  webgpu: { available: false, adapter: null, note: null },
+  tauL: 0,
+  tauC: 0,
+  /** The image on screen: {name, url, truth, kind, prepared}; kept when a new upload fails. */
+  shown: null,
+  output: null,
+  view: null,
+  /** Uploads started so far; only the newest one's answer is shown. */
+  uploads: 0,
+  results: 0,
+  errors: 0,
+};
