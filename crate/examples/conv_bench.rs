@@ -5,7 +5,7 @@
 
 use std::time::Instant;
 
-use lcnet::direct::{conv3x3, Epilogue, Planes};
+use lcnet::exec::cpu::{conv3x3, Epilogue, Planes};
 
 fn gmacs(c_in: usize, c_out: usize, size: usize, stride: usize) -> f64 {
     let x = Planes::from_chw(

@@ -52,6 +52,11 @@ impl Config {
                 self.widths
             )));
         }
+        if self.num_classes == 0 {
+            return Err(Error::Config(
+                "the model has no classes (num_classes is 0)".into(),
+            ));
+        }
         if self.class_names.len() != self.num_classes {
             return Err(Error::Config(format!(
                 "{} class names for {} classes",
@@ -65,8 +70,18 @@ impl Config {
                 self.image_size
             )));
         }
-        if self.std.iter().any(|s| *s <= 0.0) {
-            return Err(Error::Config("std must be positive".into()));
+        // Written so that NaN fails too.
+        if !self.std.iter().all(|s| s.is_finite() && *s > 0.0) {
+            return Err(Error::Config(format!(
+                "std must be positive and finite, got {:?}",
+                self.std
+            )));
+        }
+        if !self.mean.iter().all(|m| m.is_finite()) {
+            return Err(Error::Config(format!(
+                "mean must be finite, got {:?}",
+                self.mean
+            )));
         }
         Ok(())
     }

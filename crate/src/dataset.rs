@@ -48,10 +48,18 @@ fn class_of(cfg: &Config, name: &str) -> Option<usize> {
 
 fn read_bin(bytes: &[u8], cfg: &Config) -> Result<Vec<Sample>> {
     const REC: usize = 1 + 3 * 32 * 32;
-    if cfg.image_size != 32 || !bytes.len().is_multiple_of(REC) {
+    if cfg.image_size != 32 || bytes.is_empty() || !bytes.len().is_multiple_of(REC) {
         return Err(Error::Image(format!(
-            "not a CIFAR binary file: {} bytes is not a multiple of {REC}",
+            "not a CIFAR binary file: {} bytes is not a positive multiple of {REC}",
             bytes.len()
+        )));
+    }
+    if let Some((i, r)) =
+        (bytes.chunks_exact(REC).enumerate()).find(|(_, r)| usize::from(r[0]) >= cfg.num_classes)
+    {
+        return Err(Error::Image(format!(
+            "not a CIFAR-10 binary file: record {i} has label {}, the model has {} classes",
+            r[0], cfg.num_classes
         )));
     }
     Ok(bytes
@@ -99,6 +107,12 @@ fn read_zip(path: &Path, cfg: &Config) -> Result<Vec<Sample>> {
             label,
             rgb: p.rgb,
         });
+    }
+    if out.is_empty() {
+        return Err(Error::Image(format!(
+            "{}: no test/<class>/ images of this model's classes in the zip",
+            path.display()
+        )));
     }
     Ok(out)
 }

@@ -5,33 +5,40 @@
 //! residual blocks run and C-Net gates which inner channels of a running block are computed;
 //! skipped work is not executed.
 //!
-//! Data flow: image bytes -> [`preprocess`] -> [`model::LcNet`] (gates decide) -> [`Trace`].
+//! Data flow: image bytes -> [`preprocess`] -> [`exec`] (an executor runs the [`model::LcNet`]
+//! data; the gates decide, [`decision`]) -> [`Trace`] ([`trace`]). The README's Architecture
+//! section names the files of each step, the web worker and the page's views.
 //!
 //! ```no_run
+//! use lcnet::exec::{cpu::Cpu, Executor};
 //! use lcnet::{preprocess, LcNet, ModelCard, Thresholds};
 //! let card = ModelCard::from_json(&std::fs::read_to_string("weights/lcnet-resnet56.json")?)?;
-//! let dev = candle_core::Device::Cpu;
-//! let net = LcNet::load("weights/lcnet-resnet56.safetensors".as_ref(), &card.config, &dev)?;
+//! let net = LcNet::load("weights/lcnet-resnet56.safetensors".as_ref(), &card.config)?;
 //! let img = preprocess::prepare(&std::fs::read("cat.png")?, card.config.image_size)?;
-//! let trace = net.classify(&img, Thresholds::from_config(&card.config))?;
+//! let trace = Cpu::new(&net).classify(&img, Thresholds::from_config(&card.config))?;
 //! println!("{} using {:.0}% of the static MACs", trace.prediction.label, 100.0 * trace.macs_ratio());
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
+#[cfg(not(target_arch = "wasm32"))]
+pub mod bench;
 pub mod config;
 pub mod counter;
-pub mod direct;
+pub mod decision;
 pub mod error;
 pub mod eval;
-pub mod gpu;
+pub mod exec;
 pub mod model;
 pub mod preprocess;
 pub mod stats;
+pub mod sweep;
 pub mod trace;
 
 pub use config::{Config, ModelCard};
+pub use decision::{Decision, Thresholds};
 pub use error::{Error, Result};
-pub use model::{Exec, LcNet, Thresholds};
+pub use exec::{Executor, Mode};
+pub use model::LcNet;
 pub use trace::Trace;
 
 #[cfg(target_arch = "wasm32")]

@@ -2,8 +2,8 @@
 
 use std::io::Cursor;
 
-use candle_core::{Device, Tensor};
-use image::{imageops::FilterType, DynamicImage, ImageReader, RgbImage};
+use image::metadata::Orientation;
+use image::{imageops::FilterType, DynamicImage, ImageDecoder, ImageReader, RgbImage};
 use serde::{Deserialize, Serialize};
 
 use crate::{Config, Error, Result};
@@ -24,8 +24,9 @@ pub struct Prepared {
 }
 
 /// Decodes PNG, JPEG, GIF, BMP or WebP bytes (8 or 16 bit, grey or colour, with or without
-/// alpha) and reduces them to the `size x size` RGB image the network takes: transparent parts
-/// over white, centre square crop, area-style resize.
+/// alpha) and reduces them to the `size x size` RGB image the network takes: turned upright as
+/// its EXIF orientation says (JPEG, WebP), transparent parts over white, centre square crop,
+/// area-style resize. `source_width` x `source_height` is the upright size.
 pub fn prepare(bytes: &[u8], size: usize) -> Result<Prepared> {
     if bytes.is_empty() {
         return Err(Error::Empty);
@@ -67,13 +68,18 @@ pub fn prepare(bytes: &[u8], size: usize) -> Result<Prepared> {
     limits.max_image_height = Some(h);
     limits.max_alloc = Some(MAX_PIXELS * 8);
     r.limits(limits);
-    let img = r.decode().map_err(damaged)?;
+    let mut decoder = r.into_decoder().map_err(damaged)?;
+    // A camera stores the sensor's rows and says in EXIF how to turn them upright; browsers
+    // show the picture turned, so the network must see it turned too (before the crop).
+    let orientation = decoder.orientation().unwrap_or(Orientation::NoTransforms);
+    let mut img = DynamicImage::from_decoder(decoder).map_err(damaged)?;
+    img.apply_orientation(orientation);
     let rgb = flatten(&img);
     Ok(Prepared {
         rgb: square_resize(&rgb, size).into_raw(),
         size,
-        source_width: w,
-        source_height: h,
+        source_width: img.width(),
+        source_height: img.height(),
         source_format: format!("{format:?}"),
     })
 }
@@ -105,27 +111,26 @@ fn square_resize(img: &RgbImage, size: usize) -> RgbImage {
     image::imageops::resize(&square, size as u32, size as u32, FilterType::Triangle)
 }
 
-/// RGB bytes (`n * size * size * 3`, HWC) -> normalized input `[n, 3, size, size]`.
+/// RGB bytes of one image (`size * size * 3`, HWC, as [`Prepared::rgb`]) -> the normalized
+/// network input `[3, size, size]` (CHW): what every executor takes.
 ///
 /// Same arithmetic as `weights/train/train.py::normalize` (divide by 255, subtract mean, divide
 /// by std, all in f32), so both frameworks see identical inputs.
-pub fn to_tensor(rgb: &[u8], n: usize, cfg: &Config, device: &Device) -> Result<Tensor> {
+pub fn normalize(rgb: &[u8], cfg: &Config) -> Result<Vec<f32>> {
     let s = cfg.image_size;
-    if rgb.len() != n * s * s * 3 {
+    if rgb.len() != s * s * 3 {
         return Err(Error::Image(format!(
-            "expected {} RGB bytes for {n} images of {s}x{s}, got {}",
-            n * s * s * 3,
+            "expected {} RGB bytes for a {s}x{s} image, got {}",
+            s * s * 3,
             rgb.len()
         )));
     }
-    let mut data = vec![0f32; rgb.len()];
-    for i in 0..n {
-        for c in 0..3 {
-            for p in 0..s * s {
-                let v = f32::from(rgb[(i * s * s + p) * 3 + c]) / 255.0;
-                data[(i * 3 + c) * s * s + p] = (v - cfg.mean[c]) / cfg.std[c];
-            }
+    let mut chw = vec![0f32; rgb.len()];
+    for c in 0..3 {
+        for p in 0..s * s {
+            let v = f32::from(rgb[p * 3 + c]) / 255.0;
+            chw[c * s * s + p] = (v - cfg.mean[c]) / cfg.std[c];
         }
     }
-    Ok(Tensor::from_vec(data, (n, 3, s, s), device)?)
+    Ok(chw)
 }

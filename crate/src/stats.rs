@@ -81,3 +81,93 @@ pub fn cost_buckets(r: &EvalResult, buckets: usize) -> Vec<CostBucket> {
         })
         .collect()
 }
+
+/// Example images for the teaching views: per class, `per_class` of its images evenly spread
+/// over their cost order (cheapest and costliest included). Returns indices into `r`'s
+/// per-image lists, class by class, cheapest first.
+pub fn examples(r: &EvalResult, classes: usize, per_class: usize) -> Vec<usize> {
+    let mut out = Vec::new();
+    for class in 0..classes {
+        let mut idx: Vec<usize> = (0..r.labels.len())
+            .filter(|&i| r.labels[i] == class)
+            .collect();
+        idx.sort_by_key(|&i| r.macs[i]);
+        let k = per_class.min(idx.len());
+        out.extend((0..k).map(|j| {
+            idx[if k > 1 {
+                j * (idx.len() - 1) / (k - 1)
+            } else {
+                0
+            }]
+        }));
+    }
+    out
+}
+
+/// How often the network is right at each confidence (its top-1 probability): the data behind
+/// the page's "unsure" note.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Confidence {
+    /// Bins of top-1 probability `[lo, hi)`, 0.1 wide (the last one includes 1).
+    pub bins: Vec<ConfidenceBin>,
+    /// The page calls a prediction unsure below this top-1 probability: the largest bin edge
+    /// below which the images were right less than half of the time (0 when none is).
+    pub unsure_below: f64,
+    /// Accuracy of the images below `unsure_below` (`None` when there are none).
+    pub unsure_accuracy: Option<f64>,
+    /// Accuracy of the others.
+    pub sure_accuracy: Option<f64>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ConfidenceBin {
+    pub lo: f64,
+    pub hi: f64,
+    pub images: usize,
+    pub accuracy: f64,
+}
+
+/// The confidence histogram of `r` and the threshold derived from it.
+pub fn confidence(r: &EvalResult) -> Confidence {
+    let correct = |i: usize| r.predictions[i] == r.labels[i];
+    let accuracy = |idx: &[usize]| {
+        (!idx.is_empty())
+            .then(|| idx.iter().filter(|&&i| correct(i)).count() as f64 / idx.len() as f64)
+    };
+    let below = |t: f64| -> Vec<usize> {
+        (0..r.labels.len())
+            .filter(|&i| f64::from(r.confidence[i]) < t)
+            .collect()
+    };
+    let bins = (0..10)
+        .map(|b| {
+            let (lo, hi) = (b as f64 / 10.0, (b + 1) as f64 / 10.0);
+            let idx: Vec<usize> = (0..r.labels.len())
+                .filter(|&i| {
+                    let p = f64::from(r.confidence[i]);
+                    p >= lo && (p < hi || b == 9)
+                })
+                .collect();
+            ConfidenceBin {
+                lo,
+                hi,
+                images: idx.len(),
+                accuracy: accuracy(&idx).unwrap_or(0.0),
+            }
+        })
+        .collect();
+    let unsure_below = (1..10)
+        .map(|k| k as f64 / 10.0)
+        .filter(|&t| accuracy(&below(t)).is_some_and(|a| a < 0.5))
+        .fold(0.0, f64::max);
+    let unsure = below(unsure_below);
+    let sure: Vec<usize> = (0..r.labels.len())
+        .filter(|&i| f64::from(r.confidence[i]) >= unsure_below)
+        .collect();
+    Confidence {
+        bins,
+        unsure_below,
+        unsure_accuracy: accuracy(&unsure),
+        sure_accuracy: accuracy(&sure),
+    }
+}

@@ -7,6 +7,8 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::decision::{Decision, Thresholds};
+use crate::model::{Block, LcNet};
 use crate::Config;
 
 /// One residual block's decisions.
@@ -117,7 +119,7 @@ pub fn block_shapes(cfg: &Config) -> Vec<BlockShape> {
     for (stage, &planes) in cfg.widths.iter().enumerate() {
         for position in 0..n {
             let stride = if stage > 0 && position == 0 { 2 } else { 1 };
-            size /= stride;
+            size = out_size(size, stride);
             out.push(BlockShape {
                 stage,
                 position,
@@ -165,4 +167,79 @@ pub fn static_macs(cfg: &Config) -> u64 {
             .iter()
             .map(|s| block_cost(cfg, s).static_macs)
             .sum::<u64>()
+}
+
+/// Output side of a 3x3 / padding 1 or a 1x1 / padding 0 convolution with this stride (every
+/// executor sizes its outputs with this).
+pub fn out_size(size: usize, stride: usize) -> usize {
+    (size - 1) / stride + 1
+}
+
+impl BlockTrace {
+    /// The trace entry of `blk` for a decision; its MACs come from the block's cost split.
+    pub fn new(blk: &Block, d: Decision) -> Self {
+        let s = &blk.shape;
+        Self {
+            index: blk.index,
+            stage: s.stage,
+            position: s.position,
+            c_in: s.c_in,
+            planes: s.planes,
+            stride: s.stride,
+            size_out: s.size_out,
+            // No L-gate means no gating network ran (a static model or the static mode).
+            macs: match d.l_gate {
+                Some(_) => blk.cost.spent(d.ran, d.kept.len()),
+                None => blk.cost.static_macs,
+            },
+            static_macs: blk.cost.static_macs,
+            l_gate: d.l_gate,
+            ran: d.ran,
+            c_gates: d.c_gates,
+            kept: d.kept,
+        }
+    }
+}
+
+impl Trace {
+    /// The trace of one image from its logits and per-block decisions: what every executor
+    /// returns, so their traces compare field by field.
+    pub fn new(net: &LcNet, logits: Vec<f32>, decisions: Vec<Decision>, th: Thresholds) -> Self {
+        let cfg = net.config();
+        let blocks: Vec<_> = net
+            .blocks()
+            .iter()
+            .zip(decisions)
+            .map(|(blk, d)| BlockTrace::new(blk, d))
+            .collect();
+        let probs = softmax(&logits);
+        let mut order: Vec<usize> = (0..probs.len()).collect();
+        order.sort_by(|&a, &b| probs[b].total_cmp(&probs[a]));
+        let class_prob = |i: usize| ClassProb {
+            class: i,
+            label: cfg.class_names[i].clone(),
+            prob: probs[i],
+        };
+        Self {
+            // `Config::validate` refuses a model without classes, so there is a first.
+            prediction: class_prob(order[0]),
+            top5: order.iter().take(5).map(|&i| class_prob(i)).collect(),
+            tau_l: th.tau_l,
+            tau_c: th.tau_c,
+            macs: rest_macs(cfg) + blocks.iter().map(|b| b.macs).sum::<u64>(),
+            static_macs: static_macs(cfg),
+            blocks_run: blocks.iter().filter(|b| b.ran).count(),
+            channels_kept: blocks.iter().map(|b| b.kept.len()).sum(),
+            channels_total: blocks.iter().map(|b| b.planes).sum(),
+            blocks,
+            logits,
+        }
+    }
+}
+
+fn softmax(logits: &[f32]) -> Vec<f32> {
+    let max = logits.iter().copied().fold(f32::NEG_INFINITY, f32::max);
+    let exp: Vec<f32> = logits.iter().map(|l| (l - max).exp()).collect();
+    let sum: f32 = exp.iter().sum();
+    exp.iter().map(|e| e / sum).collect()
 }

@@ -1,12 +1,12 @@
 //! `#[wasm_bindgen]` exports for the browser and nothing else: thin wrappers over the natively
 //! tested library. Results cross as plain JS objects (JSON-compatible), errors as `Error`s.
 
-use candle_core::Device;
 use serde::Serialize;
 use wasm_bindgen::prelude::*;
 
-use crate::gpu::{GpuContext, GpuModel};
-use crate::{preprocess, Exec, LcNet, ModelCard, Thresholds};
+use crate::exec::cpu::Cpu;
+use crate::exec::gpu::{GpuContext, GpuModel};
+use crate::{preprocess, Executor, LcNet, Mode, ModelCard, Thresholds, Trace};
 
 fn to_js<T: Serialize>(v: &T) -> Result<JsValue, JsError> {
     v.serialize(&serde_wasm_bindgen::Serializer::json_compatible())
@@ -49,8 +49,7 @@ impl Model {
     #[wasm_bindgen(constructor)]
     pub fn new(weights: &[u8], card_json: &str) -> Result<Model, JsError> {
         let card = ModelCard::from_json(card_json).map_err(err)?;
-        let net =
-            LcNet::from_safetensors_bytes(weights, &card.config, &Device::Cpu).map_err(err)?;
+        let net = LcNet::from_safetensors_bytes(weights, &card.config).map_err(err)?;
         Ok(Model { net, card })
     }
 
@@ -69,7 +68,7 @@ impl Model {
     /// Classifies prepared RGB bytes with real skipping at the given thresholds; returns the
     /// trace (see `trace.rs`).
     pub fn classify(&self, rgb: &[u8], tau_l: f32, tau_c: f32) -> Result<JsValue, JsError> {
-        self.run(rgb, Exec::Dynamic, Thresholds { tau_l, tau_c })
+        self.run(rgb, Mode::Dynamic, Thresholds { tau_l, tau_c })
     }
 
     /// The same image through the static network (every block and channel, no gates): the
@@ -78,16 +77,15 @@ impl Model {
     pub fn classify_static(&self, rgb: &[u8]) -> Result<JsValue, JsError> {
         self.run(
             rgb,
-            Exec::Static,
+            Mode::Static,
             Thresholds::from_config(self.net.config()),
         )
     }
 }
 
 impl Model {
-    fn run(&self, rgb: &[u8], exec: Exec, th: Thresholds) -> Result<JsValue, JsError> {
-        let x = preprocess::to_tensor(rgb, 1, self.net.config(), self.net.device()).map_err(err)?;
-        let (_, traces) = self.net.forward(&x, exec, th).map_err(err)?;
+    fn run(&self, rgb: &[u8], mode: Mode, th: Thresholds) -> Result<JsValue, JsError> {
+        let traces = Cpu::new(&self.net).run(&[rgb], mode, th).map_err(err)?;
         to_js(&traces[0])
     }
 }
@@ -118,8 +116,7 @@ impl WebGpuModel {
             ));
         }
         let card = ModelCard::from_json(&card_json).map_err(err)?;
-        let net =
-            LcNet::from_safetensors_bytes(&weights, &card.config, &Device::Cpu).map_err(err)?;
+        let net = LcNet::from_safetensors_bytes(&weights, &card.config).map_err(err)?;
         let instance = wgpu::Instance::new(wgpu::InstanceDescriptor {
             backends: wgpu::Backends::BROWSER_WEBGPU,
             ..wgpu::InstanceDescriptor::new_without_display_handle()
@@ -131,20 +128,15 @@ impl WebGpuModel {
 
     /// As `Model.classify`, on the GPU; resolves with the same trace shape.
     pub async fn classify(&self, rgb: Vec<u8>, tau_l: f32, tau_c: f32) -> Result<JsValue, JsError> {
-        let trace = self
-            .gpu
-            .classify(&rgb, Thresholds { tau_l, tau_c })
+        self.run(&rgb, Mode::Dynamic, Thresholds { tau_l, tau_c })
             .await
-            .map_err(err)?;
-        to_js(&trace)
     }
 
     /// As `Model.classifyStatic`, on the GPU.
     #[wasm_bindgen(js_name = classifyStatic)]
     pub async fn classify_static(&self, rgb: Vec<u8>) -> Result<JsValue, JsError> {
         let th = Thresholds::from_config(self.gpu.net().config());
-        let trace = self.gpu.classify_static(&rgb, th).await.map_err(err)?;
-        to_js(&trace)
+        self.run(&rgb, Mode::Static, th).await
     }
 
     /// GPU->CPU readbacks made so far on this model's device (one per classified image).
@@ -161,5 +153,12 @@ impl WebGpuModel {
     #[wasm_bindgen(js_name = loseDevice)]
     pub fn lose_device(&self) {
         self.gpu.context().device.destroy();
+    }
+}
+
+impl WebGpuModel {
+    async fn run(&self, rgb: &[u8], mode: Mode, th: Thresholds) -> Result<JsValue, JsError> {
+        let traces: Vec<Trace> = self.gpu.run(&[rgb], mode, th).await.map_err(err)?;
+        to_js(&traces[0])
     }
 }

@@ -1,4 +1,4 @@
-//! The direct CPU kernels (`lcnet::direct`) against candle's reference operations on random
+//! The direct CPU kernels (`lcnet::exec::cpu`) against candle's reference operations on random
 //! inputs. Tolerance: 1e-4 absolute on values of order 1 (sums of up to 576 products in f32, in a
 //! different order, with or without fused multiply-add).
 
@@ -6,7 +6,7 @@ mod common;
 
 use candle_core::{Device, Tensor};
 use common::*;
-use lcnet::direct::{self, Epilogue, Filters, Planes};
+use lcnet::exec::cpu::{self as direct, Epilogue, Filters, Planes};
 
 const TOL: f32 = 1e-4;
 
@@ -82,7 +82,7 @@ fn conv3x3_matches_reference() {
         let x = rng.vec(n_in * size * size, -1.0, 1.0);
         let wt = rng.vec(n_out * n_in * 9, -0.2, 0.2);
         let bias = rng.vec(n_out, -0.5, 0.5);
-        let so = direct::out_size(size, stride);
+        let so = lcnet::trace::out_size(size, stride);
         let res = rng.vec(n_out * so * so, -1.0, 1.0);
         let xp = Planes::from_chw(n_in, size, size, &x);
         let rp = Planes::from_chw(n_out, so, so, &res);
@@ -159,7 +159,7 @@ fn conv3x3_filters_matches_reference() {
         let x = rng.vec(j * size * size, -1.0, 1.0);
         let bias = rng.vec(o, -0.5, 0.5);
         let scale = rng.vec(o, 0.0, 1.5);
-        let so = direct::out_size(size, stride);
+        let so = lcnet::trace::out_size(size, stride);
         let res = rng.vec(o * so * so, -1.0, 1.0);
         let xp = Planes::from_chw(j, size, size, &x);
         let rp = Planes::from_chw(o, so, so, &res);

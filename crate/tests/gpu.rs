@@ -1,5 +1,7 @@
-//! The GPU executor against the CPU (candle) reference: every kernel on random inputs, then the
-//! whole network (same skip decisions and kept lists, logits within 1e-3).
+//! The GPU executor against the candle reference: every kernel on random inputs against candle's
+//! ops, then the whole network against the reference executor (dense masked for the dynamic
+//! path, the plain ResNet for the static one): same skip decisions and kept lists, logits within
+//! 1e-3.
 //!
 //! Needs a Vulkan adapter; on a machine without a GPU use Mesa lavapipe:
 //! `VK_ICD_FILENAMES=/usr/share/vulkan/icd.d/lvp_icd.x86_64.json cargo test -p lcnet --test gpu`.
@@ -13,11 +15,10 @@ use std::time::Instant;
 use candle_core::{Device, Module, Tensor};
 use candle_nn::VarBuilder;
 use common::*;
-use lcnet::gpu::conv3x3::{self, ConvParams, IN_LIST, OUT_LIST, RELU};
-use lcnet::gpu::decide::{self, selection};
-use lcnet::gpu::{conv1x1, gate, linear, pool, residual, GpuContext, GpuModel};
-use lcnet::model::gate::Gate;
-use lcnet::{dataset, preprocess, Exec, LcNet, ModelCard, Thresholds, Trace};
+use lcnet::exec::gpu::conv3x3::{self, ConvParams, IN_LIST, OUT_LIST, RELU};
+use lcnet::exec::gpu::decide::{self, selection};
+use lcnet::exec::gpu::{conv1x1, gate, linear, pool, residual, GpuContext, GpuModel};
+use lcnet::{dataset, LcNet, Mode, ModelCard, Thresholds, Trace};
 
 /// The shared context, or `None` when there is no adapter and skipping was asked for.
 fn ctx() -> Option<&'static GpuContext> {
@@ -232,18 +233,15 @@ fn gate_matches_reference() {
             },
         ))
         .unwrap();
-        let tensors = [
-            ("fc1.weight", t(&w1, &[hidden, c_in])),
-            ("fc1.bias", t(&b1, &[hidden])),
-            ("fc2.weight", t(&w2, &[out, hidden])),
-            ("fc2.bias", t(&b2, &[out])),
-        ]
-        .into_iter()
-        .map(|(n, v)| (n.to_string(), v))
-        .collect();
-        let vb = VarBuilder::from_tensors(tensors, candle_core::DType::F32, &Device::Cpu);
-        let g = Gate::new(c_in, hidden, out, vb).unwrap();
-        let want = flat(&g.forward(&t(&pooled, &[1, c_in])).unwrap());
+        // candle: fc1 -> ReLU -> fc2 -> clamp(0, 1).
+        let fc1 = candle_nn::Linear::new(t(&w1, &[hidden, c_in]), Some(t(&b1, &[hidden])));
+        let fc2 = candle_nn::Linear::new(t(&w2, &[out, hidden]), Some(t(&b2, &[out])));
+        let h = fc1
+            .forward(&t(&pooled, &[1, c_in]))
+            .unwrap()
+            .relu()
+            .unwrap();
+        let want = flat(&fc2.forward(&h).unwrap().clamp(0f32, 1f32).unwrap());
         assert!(want.iter().any(|&v| v == 0.0 || v == 1.0) || out == 1);
         assert_close("gate", &got, &want, KERNEL_TOL);
     }
@@ -288,25 +286,30 @@ fn decide_matches_reference() {
     }
 }
 
-/// GPU and CPU decisions agree exactly; gates within 1e-5; logits within 1e-3.
-fn assert_same(what: &str, gpu: &Trace, cpu: &Trace) {
-    assert_same_decisions(what, gpu, cpu);
-    let diff = max_abs_diff(&gpu.logits, &cpu.logits);
+/// GPU and reference decisions agree exactly; gates within 1e-5; logits within 1e-3.
+fn assert_same(what: &str, gpu: &Trace, reference: &Trace) {
+    assert_same_decisions(what, gpu, reference);
+    let diff = max_abs_diff(&gpu.logits, &reference.logits);
     assert!(diff < 1e-3, "{what}: logits differ by {diff}");
     assert_eq!(
-        gpu.prediction.class, cpu.prediction.class,
+        gpu.prediction.class, reference.prediction.class,
         "{what}: prediction"
     );
-    assert_eq!(gpu.macs, cpu.macs);
+    assert_eq!(gpu.macs, reference.macs);
 }
 
-fn cpu(net: &LcNet, rgb: &[u8], exec: Exec, th: Thresholds) -> Trace {
-    let x = preprocess::to_tensor(rgb, 1, net.config(), net.device()).unwrap();
-    net.forward(&x, exec, th).unwrap().1.remove(0)
+/// One image through a CPU path (the candle reference or the direct kernels).
+fn cpu(net: &LcNet, rgb: &[u8], via: Via, th: Thresholds) -> Trace {
+    run_path(net, rgb, 1, via, th).1.remove(0)
+}
+
+/// One image through the GPU executor.
+fn gpu_run(gpu: &GpuModel, rgb: &[u8], mode: Mode, th: Thresholds) -> lcnet::Result<Trace> {
+    Ok(pollster::block_on(gpu.run(&[rgb], mode, th))?.remove(0))
 }
 
 #[test]
-fn network_matches_cpu_on_random_models() {
+fn network_matches_reference_on_random_models() {
     let Some(ctx) = ctx() else { return };
     let cfg = tiny_config(true);
     let per = cfg.image_size * cfg.image_size * 3;
@@ -326,8 +329,8 @@ fn network_matches_cpu_on_random_models() {
             },
         ] {
             for img in rgb.chunks(per) {
-                let g = pollster::block_on(gpu.classify(img, th)).unwrap();
-                let c = cpu(&net, img, Exec::Dynamic, th);
+                let g = gpu_run(&gpu, img, Mode::Dynamic, th).unwrap();
+                let c = cpu(&net, img, Via::ReferenceMasked, th);
                 assert_same(&format!("seed {seed} {th:?}"), &g, &c);
                 for b in &g.blocks {
                     if b.ran {
@@ -341,16 +344,24 @@ fn network_matches_cpu_on_random_models() {
         }
         // The static path is the plain ResNet.
         let th = Thresholds::from_config(&cfg);
-        let g = pollster::block_on(gpu.classify_static(&rgb[..per], th)).unwrap();
-        assert_same("static", &g, &cpu(&net, &rgb[..per], Exec::Static, th));
+        let g = gpu_run(&gpu, &rgb[..per], Mode::Static, th).unwrap();
+        assert_same(
+            "static",
+            &g,
+            &cpu(&net, &rgb[..per], Via::ReferenceStatic, th),
+        );
         // Every gate <= 1: nothing runs.
         let all = Thresholds {
             tau_l: 1.0,
             tau_c: 1.0,
         };
-        let g = pollster::block_on(gpu.classify(&rgb[..per], all)).unwrap();
+        let g = gpu_run(&gpu, &rgb[..per], Mode::Dynamic, all).unwrap();
         assert_eq!(g.blocks_run, 0);
-        assert_same("tau 1", &g, &cpu(&net, &rgb[..per], Exec::Dynamic, all));
+        assert_same(
+            "tau 1",
+            &g,
+            &cpu(&net, &rgb[..per], Via::ReferenceMasked, all),
+        );
     }
     // The comparison means something only if both kinds of skipping happened.
     assert!(
@@ -382,21 +393,25 @@ fn network_with_every_channel_skipped_keeps_the_bias() {
         tau_c: 0.0,
     };
     let rgb = random_rgb(&cfg, 1, 3);
-    let g = pollster::block_on(gpu.classify(&rgb, th)).unwrap();
+    let g = gpu_run(&gpu, &rgb, Mode::Dynamic, th).unwrap();
     assert!(g.blocks[3].ran && g.blocks[3].kept.is_empty());
-    assert_same("empty block", &g, &cpu(&net, &rgb, Exec::Dynamic, th));
+    assert_same(
+        "empty block",
+        &g,
+        &cpu(&net, &rgb, Via::ReferenceMasked, th),
+    );
 }
 
 #[test]
-fn network_without_gates_matches_cpu() {
+fn network_without_gates_matches_reference() {
     let Some(ctx) = ctx() else { return };
     let cfg = tiny_config(false);
     let net = random_model(&cfg, 2);
     let gpu = GpuModel::new(ctx, &net).unwrap();
     let th = Thresholds::from_config(&cfg);
     let rgb = random_rgb(&cfg, 1, 2);
-    let g = pollster::block_on(gpu.classify(&rgb, th)).unwrap();
-    assert_same("no gates", &g, &cpu(&net, &rgb, Exec::Dynamic, th));
+    let g = gpu_run(&gpu, &rgb, Mode::Dynamic, th).unwrap();
+    assert_same("no gates", &g, &cpu(&net, &rgb, Via::ReferenceMasked, th));
     assert_eq!(g.macs, g.static_macs);
 }
 
@@ -414,10 +429,10 @@ fn a_lost_device_fails_cleanly() {
     let gpu = GpuModel::new(&ctx, &net).unwrap();
     let th = Thresholds::from_config(&cfg);
     let rgb = random_rgb(&cfg, 1, 3);
-    pollster::block_on(gpu.classify(&rgb, th)).unwrap();
+    gpu_run(&gpu, &rgb, Mode::Dynamic, th).unwrap();
     assert!(ctx.check().is_ok());
     ctx.device.destroy();
-    let e = pollster::block_on(gpu.classify(&rgb, th)).unwrap_err();
+    let e = gpu_run(&gpu, &rgb, Mode::Dynamic, th).unwrap_err();
     assert!(e.to_string().contains("GPU"), "{e}");
     assert!(ctx.check().is_err());
 }
@@ -444,8 +459,8 @@ fn one_readback_per_image() {
             tau_c: tau,
         };
         for img in rgb.chunks(per) {
-            pollster::block_on(gpu.classify(img, th)).unwrap();
-            pollster::block_on(gpu.classify_static(img, th)).unwrap();
+            gpu_run(&gpu, img, Mode::Dynamic, th).unwrap();
+            gpu_run(&gpu, img, Mode::Static, th).unwrap();
             images += 2;
             assert_eq!(ctx.readbacks(), images, "tau {tau}");
         }
@@ -453,13 +468,13 @@ fn one_readback_per_image() {
 }
 
 #[test]
-fn committed_smoke_model_matches_cpu_on_fixture_images() {
+fn committed_smoke_model_matches_reference_on_fixture_images() {
     let Some(ctx) = ctx() else { return };
     let path = repo_root().join("weights/smoke/lcnet-resnet8.safetensors");
     let card = ModelCard::from_json(&std::fs::read_to_string(path.with_extension("json")).unwrap())
         .unwrap();
     let cfg = &card.config;
-    let net = LcNet::load(&path, cfg, &Device::Cpu).unwrap();
+    let net = LcNet::load(&path, cfg).unwrap();
     let gpu = GpuModel::new(ctx, &net).unwrap();
     let bin = repo_root().join("crate/tests/fixtures/cifar10-test-200.bin");
     let samples = dataset::load_test(&bin, cfg, 0).unwrap();
@@ -468,10 +483,10 @@ fn committed_smoke_model_matches_cpu_on_fixture_images() {
     let (mut gpu_s, mut cpu_s, mut skipped) = (0.0, 0.0, 0);
     for s in &samples {
         let t0 = Instant::now();
-        let g = pollster::block_on(gpu.classify(&s.rgb, th)).unwrap();
+        let g = gpu_run(&gpu, &s.rgb, Mode::Dynamic, th).unwrap();
         gpu_s += t0.elapsed().as_secs_f64();
         let t0 = Instant::now();
-        let c = cpu(&net, &s.rgb, Exec::Dynamic, th);
+        let c = cpu(&net, &s.rgb, Via::ReferenceMasked, th);
         cpu_s += t0.elapsed().as_secs_f64();
         assert_same(&s.name, &g, &c);
         skipped += g.blocks.iter().filter(|b| !b.ran).count();
@@ -499,7 +514,7 @@ fn timings_on_the_smoke_model() {
     let path = repo_root().join("weights/smoke/lcnet-resnet8.safetensors");
     let card = ModelCard::from_json(&std::fs::read_to_string(path.with_extension("json")).unwrap())
         .unwrap();
-    let net = LcNet::load(&path, &card.config, &Device::Cpu).unwrap();
+    let net = LcNet::load(&path, &card.config).unwrap();
     let gpu = GpuModel::new(ctx, &net).unwrap();
     let bin = repo_root().join("crate/tests/fixtures/cifar10-test-200.bin");
     let samples = dataset::load_test(&bin, &card.config, 50).unwrap();
@@ -525,16 +540,16 @@ fn timings_on_the_smoke_model() {
         );
     };
     time("GPU dynamic", &|rgb| {
-        pollster::block_on(gpu.classify(rgb, th)).unwrap()
+        gpu_run(&gpu, rgb, Mode::Dynamic, th).unwrap()
     });
     time("GPU static", &|rgb| {
-        pollster::block_on(gpu.classify_static(rgb, th)).unwrap()
+        gpu_run(&gpu, rgb, Mode::Static, th).unwrap()
     });
     time("GPU dynamic, all skipped", &|rgb| {
-        pollster::block_on(gpu.classify(rgb, skip_all)).unwrap()
+        gpu_run(&gpu, rgb, Mode::Dynamic, skip_all).unwrap()
     });
-    time("CPU dynamic", &|rgb| cpu(&net, rgb, Exec::Dynamic, th));
-    time("CPU static", &|rgb| cpu(&net, rgb, Exec::Static, th));
+    time("CPU dynamic", &|rgb| cpu(&net, rgb, Via::CpuDynamic, th));
+    time("CPU static", &|rgb| cpu(&net, rgb, Via::CpuStatic, th));
 
     // A wide random ResNet-8 (64 channels everywhere), where convolutions dominate: GPU time
     // follows the MACs the gates let through, i.e. skipped work is really not dispatched.
@@ -549,10 +564,10 @@ fn timings_on_the_smoke_model() {
             tau_c: tau,
         };
         time(&format!("wide, GPU dynamic tau {tau}"), &|_| {
-            pollster::block_on(gpu.classify(&rgb, th)).unwrap()
+            gpu_run(&gpu, &rgb, Mode::Dynamic, th).unwrap()
         });
     }
     time("wide, GPU static", &|_| {
-        pollster::block_on(gpu.classify_static(&rgb, th)).unwrap()
+        gpu_run(&gpu, &rgb, Mode::Static, th).unwrap()
     });
 }

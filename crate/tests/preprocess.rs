@@ -141,3 +141,99 @@ fn bad_inputs_get_clear_errors() {
         Err(Error::Image(_))
     ));
 }
+
+/// A 64x64 picture, upright: red top-left, green top-right, blue bottom-left, white
+/// bottom-right (every one of the 8 orientations arranges these differently).
+fn quadrants() -> image::RgbImage {
+    ImageBuffer::from_fn(64, 64, |x, y| match (x < 32, y < 32) {
+        (true, true) => Rgb([255, 0, 0]),
+        (false, true) => Rgb([0, 255, 0]),
+        (true, false) => Rgb([0, 0, 255]),
+        (false, false) => Rgb([255, 255, 255]),
+    })
+}
+
+/// A JPEG of `img` whose EXIF says `orientation` (a TIFF block with one IFD entry, 0x0112).
+fn jpeg_with_orientation(img: &image::RgbImage, orientation: u16) -> Vec<u8> {
+    use image::ImageEncoder;
+    let mut exif = b"MM\0\x2a\0\0\0\x08\0\x01\x01\x12\0\x03\0\0\0\x01".to_vec();
+    exif.extend_from_slice(&orientation.to_be_bytes());
+    exif.extend_from_slice(&[0, 0, 0, 0, 0, 0]);
+    let mut out = Vec::new();
+    let mut enc = image::codecs::jpeg::JpegEncoder::new_with_quality(&mut out, 95);
+    enc.set_exif_metadata(exif).unwrap();
+    enc.write_image(
+        img,
+        img.width(),
+        img.height(),
+        image::ExtendedColorType::Rgb8,
+    )
+    .unwrap();
+    out
+}
+
+/// Mean colour of each 16x16 quadrant of a prepared 32x32 image: TL, TR, BL, BR.
+fn quadrant_colours(rgb: &[u8]) -> [[u8; 3]; 4] {
+    let mut out = [[0u8; 3]; 4];
+    for (q, (x0, y0)) in [(0, 0), (16, 0), (0, 16), (16, 16)].into_iter().enumerate() {
+        for c in 0..3 {
+            let mut sum = 0u32;
+            // The inner 8x8 of the quadrant, away from JPEG and resize blur at the edges.
+            for y in y0 + 4..y0 + 12 {
+                for x in x0 + 4..x0 + 12 {
+                    sum += u32::from(rgb[(y * 32 + x) * 3 + c]);
+                }
+            }
+            out[q][c] = (sum / 64) as u8;
+        }
+    }
+    out
+}
+
+fn assert_upright(what: &str, rgb: &[u8]) {
+    let want = [[255, 0, 0], [0, 255, 0], [0, 0, 255], [255, 255, 255]];
+    for (q, (got, want)) in quadrant_colours(rgb).iter().zip(want).enumerate() {
+        let off = got
+            .iter()
+            .zip(want)
+            .map(|(g, w)| (*g as i32 - w).abs())
+            .max();
+        assert!(
+            off < Some(24),
+            "{what}: quadrant {q} is {got:?}, upright it is {want:?}"
+        );
+    }
+}
+
+/// Phone cameras store the sensor's rows and an EXIF orientation: the network must see the
+/// picture upright, as the browser shows it. Each of the 8 orientations is stored as the
+/// inverse turn of the upright picture.
+#[test]
+fn exif_orientation_is_applied_before_the_crop() {
+    use image::metadata::Orientation;
+    let upright = quadrants();
+    for tag in 1..=8u8 {
+        // Turning back undoes the tag's turn: rotations by 90 and 270 degrees swap, the others
+        // (identity, 180, the mirrors, transpose and transverse) are their own inverse.
+        let inverse = match tag {
+            6 => 8,
+            8 => 6,
+            t => t,
+        };
+        let mut stored = DynamicImage::ImageRgb8(upright.clone());
+        stored.apply_orientation(Orientation::from_exif(inverse).unwrap());
+        let p = prepare(&jpeg_with_orientation(&stored.to_rgb8(), tag.into()), 32).unwrap();
+        assert_upright(&format!("orientation {tag}"), &p.rgb);
+    }
+    // Orientation 6 (the usual portrait phone photo) built by hand: the stored pixels are the
+    // upright ones turned 90 degrees counter-clockwise, and they must not be taken as they are.
+    let stored = ImageBuffer::from_fn(64, 64, |sx, sy| *upright.get_pixel(63 - sy, sx));
+    let p = prepare(&jpeg_with_orientation(&stored, 6), 32).unwrap();
+    assert_upright("orientation 6, by hand", &p.rgb);
+    let raw = prepare(&jpeg_with_orientation(&stored, 1), 32).unwrap();
+    assert_ne!(quadrant_colours(&raw.rgb), quadrant_colours(&p.rgb));
+    // A portrait photo reports its upright size.
+    let tall = ImageBuffer::from_pixel(40, 20, Rgb([9u8, 9, 9]));
+    let p = prepare(&jpeg_with_orientation(&tall, 6), 32).unwrap();
+    assert_eq!((p.source_width, p.source_height), (20, 40));
+}

@@ -4,18 +4,16 @@
 mod common;
 
 use common::*;
-use lcnet::{counter, preprocess, Exec, Thresholds, Trace};
+use lcnet::{counter, Thresholds, Trace};
 
 fn run(
     net: &lcnet::LcNet,
     rgb: &[u8],
     n: usize,
-    exec: Exec,
+    via: Via,
     th: Thresholds,
 ) -> (Vec<Vec<f32>>, Vec<Trace>) {
-    let x = preprocess::to_tensor(rgb, n, net.config(), net.device()).unwrap();
-    let (logits, traces) = net.forward(&x, exec, th).unwrap();
-    (logits.to_vec2::<f32>().unwrap(), traces)
+    run_path(net, rgb, n, via, th)
 }
 
 #[test]
@@ -35,8 +33,8 @@ fn dynamic_matches_dense_masked_on_random_models() {
                 tau_c: 0.4,
             },
         ] {
-            let (ld, td) = run(&net, &rgb, 4, Exec::Dynamic, th);
-            let (lm, tm) = run(&net, &rgb, 4, Exec::DenseMasked, th);
+            let (ld, td) = run(&net, &rgb, 4, Via::CpuDynamic, th);
+            let (lm, tm) = run(&net, &rgb, 4, Via::ReferenceMasked, th);
             for i in 0..4 {
                 let diff = max_abs_diff(&ld[i], &lm[i]);
                 assert!(
@@ -74,7 +72,7 @@ fn executed_macs_equal_the_trace() {
     let mut below_static = false;
     for i in 0..3 {
         counter::take();
-        let (_, t) = run(&net, &rgb[i * per..(i + 1) * per], 1, Exec::Dynamic, th);
+        let (_, t) = run(&net, &rgb[i * per..(i + 1) * per], 1, Via::CpuDynamic, th);
         assert_eq!(
             counter::take(),
             t[0].macs,
@@ -87,7 +85,7 @@ fn executed_macs_equal_the_trace() {
         "the dynamic path should have skipped something"
     );
     counter::take();
-    let (_, t) = run(&net, &rgb[..per], 1, Exec::Static, th);
+    let (_, t) = run(&net, &rgb[..per], 1, Via::CpuStatic, th);
     assert_eq!(
         counter::take(),
         t[0].static_macs,
@@ -118,8 +116,8 @@ fn a_block_with_every_channel_skipped_keeps_its_bias() {
         tau_l: 0.0,
         tau_c: 0.0,
     };
-    let (ld, td) = run(&net, &rgb, 2, Exec::Dynamic, th);
-    let (lm, tm) = run(&net, &rgb, 2, Exec::DenseMasked, th);
+    let (ld, td) = run(&net, &rgb, 2, Via::CpuDynamic, th);
+    let (lm, tm) = run(&net, &rgb, 2, Via::ReferenceMasked, th);
     for i in 0..2 {
         let b = &td[i].blocks[3];
         assert!(
@@ -142,7 +140,7 @@ fn higher_thresholds_skip_more() {
             &net,
             &rgb,
             4,
-            Exec::Dynamic,
+            Via::CpuDynamic,
             Thresholds { tau_l: t, tau_c: t },
         );
         let macs: u64 = traces.iter().map(|t| t.macs).sum();
@@ -158,7 +156,7 @@ fn higher_thresholds_skip_more() {
         &net,
         &rgb[..per],
         1,
-        Exec::Dynamic,
+        Via::CpuDynamic,
         Thresholds {
             tau_l: 1.0,
             tau_c: 1.0,
@@ -173,8 +171,8 @@ fn a_model_without_gates_runs_everything() {
     let net = random_model(&cfg, 2);
     let rgb = random_rgb(&cfg, 2, 2);
     let th = Thresholds::from_config(&cfg);
-    let (ld, td) = run(&net, &rgb, 2, Exec::Dynamic, th);
-    let (ls, ts) = run(&net, &rgb, 2, Exec::Static, th);
+    let (ld, td) = run(&net, &rgb, 2, Via::CpuDynamic, th);
+    let (ls, ts) = run(&net, &rgb, 2, Via::CpuStatic, th);
     for i in 0..2 {
         assert!(max_abs_diff(&ld[i], &ls[i]) < 1e-4);
         assert_eq!(td[i].macs, td[i].static_macs);
@@ -194,8 +192,8 @@ fn static_direct_path_matches_candle() {
         let net = random_model(&cfg, 5);
         let rgb = random_rgb(&cfg, 3, 5);
         let th = Thresholds::from_config(&cfg);
-        let (ls, ts) = run(&net, &rgb, 3, Exec::Static, th);
-        let (lc, tc) = run(&net, &rgb, 3, Exec::StaticDense, th);
+        let (ls, ts) = run(&net, &rgb, 3, Via::CpuStatic, th);
+        let (lc, tc) = run(&net, &rgb, 3, Via::ReferenceStatic, th);
         for i in 0..3 {
             let diff = max_abs_diff(&ls[i], &lc[i]);
             assert!(

@@ -4,8 +4,9 @@ mod common;
 
 use common::*;
 use lcnet::eval::{evaluate, evaluate_parallel};
+use lcnet::exec::cpu::Cpu;
 use lcnet::stats::{cost_buckets, per_class};
-use lcnet::{Exec, Thresholds};
+use lcnet::{Mode, Thresholds};
 
 #[test]
 fn per_class_and_buckets_summarise_the_images() {
@@ -30,14 +31,8 @@ fn check(seed: u64) -> bool {
         tau_l: 0.2,
         tau_c: 0.3,
     };
-    let r = evaluate(
-        &net,
-        labels.iter().zip(rgb.chunks(per)).map(|(&l, x)| (l, x)),
-        Exec::Dynamic,
-        th,
-        1,
-    )
-    .unwrap();
+    let samples: Vec<(usize, &[u8])> = labels.iter().copied().zip(rgb.chunks(per)).collect();
+    let r = evaluate(&Cpu::new(&net), &samples, Mode::Dynamic, th).unwrap();
     let classes = per_class(&r, &cfg.class_names);
     assert_eq!(classes.len(), cfg.num_classes);
     assert_eq!(classes.iter().map(|c| c.images).sum::<usize>(), n);
@@ -90,17 +85,123 @@ fn parallel_evaluation_equals_sequential() {
         tau_l: 0.2,
         tau_c: 0.3,
     };
-    for exec in [Exec::Dynamic, Exec::Static] {
-        let one = evaluate(&net, samples.iter().copied(), exec, th, 4).unwrap();
+    let cpu = Cpu::new(&net);
+    for mode in [Mode::Dynamic, Mode::Static] {
+        let one = evaluate(&cpu, &samples, mode, th).unwrap();
         for threads in [1, 4, 40] {
-            let par = evaluate_parallel(&net, &samples, exec, th, 4, threads).unwrap();
-            assert_eq!(par, one, "{exec:?}, {threads} threads");
+            let par = evaluate_parallel(&cpu, &samples, mode, th, threads).unwrap();
+            assert_eq!(par, one, "{mode:?}, {threads} threads");
         }
         assert_eq!(one.images, n);
     }
-    let r = evaluate(&net, samples.iter().copied(), Exec::Dynamic, th, 1).unwrap();
+    let r = evaluate(&cpu, &samples, Mode::Dynamic, th).unwrap();
     assert!(
         r.block_ran.iter().flatten().any(|&x| !x),
         "some block was skipped"
     );
+}
+
+/// The teaching views' examples: per class, evenly spread over the cost order, the cheapest
+/// and the costliest image of the class included.
+#[test]
+fn examples_span_each_class_from_cheapest_to_costliest() {
+    let cfg = tiny_config(true);
+    let net = random_model(&cfg, 3);
+    let n = 30;
+    let rgb = random_rgb(&cfg, n, 3);
+    let per = cfg.image_size * cfg.image_size * 3;
+    let samples: Vec<(usize, &[u8])> = rgb
+        .chunks(per)
+        .enumerate()
+        .map(|(i, x)| (i % 3, x))
+        .collect();
+    let th = Thresholds {
+        tau_l: 0.2,
+        tau_c: 0.3,
+    };
+    let r = evaluate(&Cpu::new(&net), &samples, Mode::Dynamic, th).unwrap();
+    let ex = lcnet::stats::examples(&r, cfg.num_classes, 4);
+    // Classes 0..3 have 10 images each, the others none.
+    assert_eq!(ex.len(), 12);
+    for (class, picks) in ex.chunks(4).enumerate() {
+        assert!(picks.iter().all(|&i| r.labels[i] == class));
+        let costs: Vec<u64> = (0..n)
+            .filter(|&i| r.labels[i] == class)
+            .map(|i| r.macs[i])
+            .collect();
+        let pick_costs: Vec<u64> = picks.iter().map(|&i| r.macs[i]).collect();
+        assert!(
+            pick_costs.windows(2).all(|w| w[0] <= w[1]),
+            "cheapest first"
+        );
+        assert_eq!(pick_costs[0], *costs.iter().min().unwrap());
+        assert_eq!(pick_costs[3], *costs.iter().max().unwrap());
+    }
+    // One per class: the cheapest; more than a class has: all of them.
+    let one = lcnet::stats::examples(&r, cfg.num_classes, 1);
+    assert_eq!(one.len(), 3);
+    assert_eq!(lcnet::stats::examples(&r, cfg.num_classes, 50).len(), n);
+}
+
+/// The curve's settings: every grid value for both thresholds, then each positive value for
+/// each threshold alone.
+#[test]
+fn sweep_settings_cover_the_grid() {
+    use lcnet::sweep::{settings, Sweep};
+    let s = settings(&[0.0, 0.1, 0.5]);
+    let both: Vec<f32> = s
+        .iter()
+        .filter(|(k, _)| *k == Sweep::Both)
+        .map(|(_, t)| t.tau_l)
+        .collect();
+    assert_eq!(both, [0.0, 0.1, 0.5]);
+    assert!(s
+        .iter()
+        .filter(|(k, _)| *k == Sweep::Both)
+        .all(|(_, t)| t.tau_l == t.tau_c));
+    let alone: Vec<(Sweep, f32, f32)> =
+        s[3..].iter().map(|(k, t)| (*k, t.tau_l, t.tau_c)).collect();
+    assert_eq!(
+        alone,
+        [
+            (Sweep::TauL, 0.1, 0.0),
+            (Sweep::TauC, 0.0, 0.1),
+            (Sweep::TauL, 0.5, 0.0),
+            (Sweep::TauC, 0.0, 0.5)
+        ]
+    );
+    assert_eq!(serde_json::to_string(&Sweep::TauL).unwrap(), "\"tau_l\"");
+}
+
+/// The "unsure" threshold: the largest tenth below which the images were right less than half
+/// of the time; the bins count every image once.
+#[test]
+fn confidence_threshold_follows_the_accuracy_below_it() {
+    let cfg = tiny_config(true);
+    let net = random_model(&cfg, 4);
+    let th = Thresholds {
+        tau_l: 0.0,
+        tau_c: 0.0,
+    };
+    let mut r = lcnet::eval::summarize(&net, th, vec![], &[]);
+    // Confidences 0.05, 0.15, ..., 0.95, ten images each; right in 2, 3, 4, ... of each bin's
+    // ten: below 0.3 right 9 of 30 (30%), below 0.6 right 2+3+4+5+6+7 = 27 of 60 (45%),
+    // below 0.7 right 35 of 70 (50%, not less than half).
+    for bin in 0..10 {
+        for k in 0..10 {
+            r.confidence.push(bin as f32 / 10.0 + 0.05);
+            r.labels.push(0);
+            r.predictions.push(if k < bin + 2 { 0 } else { 1 });
+        }
+    }
+    let c = lcnet::stats::confidence(&r);
+    assert_eq!(c.bins.len(), 10);
+    assert_eq!(c.bins.iter().map(|b| b.images).sum::<usize>(), 100);
+    assert!((c.bins[3].accuracy - 0.5).abs() < 1e-12);
+    assert!((c.unsure_below - 0.6).abs() < 1e-12, "{}", c.unsure_below);
+    assert!((c.unsure_accuracy.unwrap() - 27.0 / 60.0).abs() < 1e-12);
+    assert!((c.sure_accuracy.unwrap() - (8.0 + 9.0 + 10.0 + 10.0) / 40.0).abs() < 1e-12);
+    // A model that is right everywhere is never called unsure.
+    r.predictions.iter_mut().for_each(|p| *p = 0);
+    assert_eq!(lcnet::stats::confidence(&r).unsure_below, 0.0);
 }

@@ -10,7 +10,8 @@ use candle_core::{Device, Tensor};
 use common::*;
 use lcnet::dataset;
 use lcnet::eval::evaluate;
-use lcnet::{preprocess, Exec, LcNet, ModelCard, Thresholds};
+use lcnet::exec::cpu::Cpu;
+use lcnet::{LcNet, Mode, ModelCard, Thresholds};
 use serde_json::Value;
 
 /// Every committed `weights/**/*.safetensors` with its card.
@@ -33,7 +34,7 @@ fn committed_weights() -> Vec<PathBuf> {
 fn load(path: &Path) -> (LcNet, ModelCard) {
     let card = ModelCard::from_json(&std::fs::read_to_string(path.with_extension("json")).unwrap())
         .unwrap();
-    let net = LcNet::load(path, &card.config, &Device::Cpu).unwrap();
+    let net = LcNet::load(path, &card.config).unwrap();
     (net, card)
 }
 
@@ -46,7 +47,7 @@ fn committed_weights_load_into_the_architecture() {
             3 * card.config.blocks_per_stage().unwrap()
         );
         let bytes = std::fs::read(&path).unwrap();
-        LcNet::from_safetensors_bytes(&bytes, &card.config, &Device::Cpu).unwrap();
+        LcNet::from_safetensors_bytes(&bytes, &card.config).unwrap();
     }
 }
 
@@ -92,10 +93,8 @@ fn matches_pytorch() {
                 .iter()
                 .map(|v| v.as_u64().unwrap() as u8)
                 .collect();
-            let x = preprocess::to_tensor(&rgb, 1, &card.config, &Device::Cpu).unwrap();
-            let (logits, traces) = net.forward(&x, Exec::Dynamic, th).unwrap();
-            let logits = logits.flatten_all().unwrap().to_vec1::<f32>().unwrap();
-            let diff = max_abs_diff(&logits, &f32s(&case["logits"]));
+            let (logits, traces) = run_path(&net, &rgb, 1, Via::CpuDynamic, th);
+            let diff = max_abs_diff(&logits[0], &f32s(&case["logits"]));
             assert!(
                 diff < 1e-4,
                 "{}: {src}: logits differ by {diff}",
@@ -137,14 +136,9 @@ fn reproduces_recorded_subset_accuracy() {
         let (net, card) = load(&path);
         let samples = dataset::load_test(&bin, &card.config, 0).unwrap();
         assert_eq!(samples.len(), 200);
-        let r = evaluate(
-            &net,
-            samples.iter().map(|s| (s.label, s.rgb.as_slice())),
-            Exec::Dynamic,
-            Thresholds::from_config(&card.config),
-            1,
-        )
-        .unwrap();
+        let pairs: Vec<(usize, &[u8])> = samples.iter().map(|s| (s.label, &s.rgb[..])).collect();
+        let th = Thresholds::from_config(&card.config);
+        let r = evaluate(&Cpu::new(&net), &pairs, Mode::Dynamic, th).unwrap();
         let expect: Vec<usize> = fx["subset"]["predictions"]
             .as_array()
             .unwrap()
@@ -182,7 +176,7 @@ fn save_and_load(tensors: &HashMap<String, Tensor>, cfg: &lcnet::Config) -> Stri
     candle_core::safetensors::save(tensors, &path).unwrap();
     let bytes = std::fs::read(&path).unwrap();
     std::fs::remove_file(&path).ok();
-    LcNet::from_safetensors_bytes(&bytes, cfg, &Device::Cpu)
+    LcNet::from_safetensors_bytes(&bytes, cfg)
         .unwrap_err()
         .to_string()
 }
@@ -238,7 +232,7 @@ fn damaged_weights_name_the_tensor() {
 fn corrupt_weight_files_are_refused() {
     let cfg = tiny_config(true);
     for bytes in [vec![], b"not safetensors at all".to_vec(), vec![0xFF; 64]] {
-        let e = LcNet::from_safetensors_bytes(&bytes, &cfg, &Device::Cpu)
+        let e = LcNet::from_safetensors_bytes(&bytes, &cfg)
             .unwrap_err()
             .to_string();
         assert!(e.contains("not a readable safetensors file"), "{e}");
@@ -248,8 +242,7 @@ fn corrupt_weight_files_are_refused() {
     let bytes = std::fs::read(&path).unwrap();
     let card = ModelCard::from_json(&std::fs::read_to_string(path.with_extension("json")).unwrap())
         .unwrap();
-    let e = LcNet::from_safetensors_bytes(&bytes[..bytes.len() / 2], &card.config, &Device::Cpu)
-        .unwrap_err();
+    let e = LcNet::from_safetensors_bytes(&bytes[..bytes.len() / 2], &card.config).unwrap_err();
     assert!(e.to_string().contains("safetensors"), "{e}");
 }
 

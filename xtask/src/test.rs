@@ -87,9 +87,17 @@ fn golden(weights: &Path) -> Result<()> {
     if images.is_empty() {
         bail!("no .png images in {}", short(&gallery));
     }
-    let mut cli = cargo();
-    cli.args(["run", "--release", "-p", "lcnet", "--bin", "lcnet", "--"])
-        .args(["classify", "--json", "--weights"])
+    // The binary `cargo test` just built (integration tests build the crate's binaries): a
+    // `cargo run --release` here was one more full build of every dependency.
+    let exe = root().join("target/debug/lcnet");
+    if !exe.is_file() {
+        bail!(
+            "{} is missing: run `cargo test --workspace` first",
+            short(&exe)
+        );
+    }
+    let mut cli = command(&exe);
+    cli.args(["classify", "--json", "--weights"])
         .arg(weights)
         // Relative paths keep the golden file the same on every machine.
         .args(images.iter().map(|p| p.strip_prefix(root()).unwrap_or(p)));
@@ -97,7 +105,7 @@ fn golden(weights: &Path) -> Result<()> {
     let out = cli
         .stderr(Stdio::inherit())
         .output()
-        .context("could not start cargo run")?;
+        .with_context(|| format!("could not start {}", short(&exe)))?;
     if !out.status.success() {
         bail!("the lcnet CLI failed ({})", out.status);
     }

@@ -5,8 +5,9 @@ use std::collections::HashMap;
 
 use candle_core::{Device, Tensor};
 use candle_nn::VarBuilder;
+use lcnet::exec::{cpu::Cpu, reference::Reference};
 use lcnet::model::expected_tensors;
-use lcnet::{Config, LcNet, Trace};
+use lcnet::{Config, Executor, LcNet, Mode, Thresholds, Trace};
 
 /// A small deterministic generator (SplitMix64), so tests need no RNG crate and no seed state.
 pub struct Rng(u64);
@@ -120,4 +121,41 @@ pub fn assert_same_decisions(what: &str, a: &Trace, b: &Trace) {
         }
     }
     assert_eq!(a.macs, b.macs, "{what}: MACs");
+}
+
+/// An executor and a mode, as the tests compare them: the candle reference (`Reference*`) is
+/// the oracle the direct CPU kernels (`Cpu*`) are checked against.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Via {
+    /// Direct kernels, real skipping.
+    CpuDynamic,
+    /// Direct kernels, every block and channel.
+    CpuStatic,
+    /// candle `conv2d`, everything computed, gates as masks.
+    ReferenceMasked,
+    /// candle `conv2d`, the plain ResNet.
+    ReferenceStatic,
+}
+
+/// `n` images (RGB bytes back to back) through `via`: logits and trace per image.
+pub fn run_path(
+    net: &LcNet,
+    rgb: &[u8],
+    n: usize,
+    via: Via,
+    th: Thresholds,
+) -> (Vec<Vec<f32>>, Vec<Trace>) {
+    let images: Vec<&[u8]> = rgb.chunks(rgb.len() / n.max(1)).take(n).collect();
+    let mode = match via {
+        Via::CpuDynamic | Via::ReferenceMasked => Mode::Dynamic,
+        Via::CpuStatic | Via::ReferenceStatic => Mode::Static,
+    };
+    let traces = match via {
+        Via::CpuDynamic | Via::CpuStatic => Cpu::new(net).run(&images, mode, th),
+        _ => Reference::new(net, &Device::Cpu)
+            .unwrap()
+            .run(&images, mode, th),
+    }
+    .unwrap();
+    (traces.iter().map(|t| t.logits.clone()).collect(), traces)
 }

@@ -1,129 +1,14 @@
-//! Direct CPU kernels for one image at a time: the execution path of `Exec::Dynamic` and
-//! `Exec::Static`.
-//!
-//! candle's `conv2d` lowers every convolution to im2col + GEMM, and the dynamic path then also
-//! paid for `index_select` copies and per-op tensor bookkeeping on ~60 small tensors per image,
-//! so at batch 1 the skipped work did not turn into saved time. These kernels compute a 3x3
-//! convolution directly from channel-major feature maps with a zero border, over exactly the
-//! channels they are given: the caller names the kept filters and input columns ([`Filters`]),
-//! which are read in place, the gate scales enter in the epilogue ([`Epilogue::scale`]), and a
-//! skipped channel costs nothing. candle's dense path stays the reference they are
-//! tested against (`crate/tests/direct.rs`).
-//!
-//! The inner loops work on fixed-size lane arrays that LLVM turns into SIMD: wasm simd128 in the
-//! browser (the build enables `+simd128`), SSE2 natively, and AVX2 + FMA where the CPU has them
-//! (chosen at run time by `multiversion`). The web build also makes a relaxed-SIMD module, whose
-//! multiply-adds are `f32x4.relaxed_madd` (fused where the CPU has FMA); the page loads it where
-//! the browser supports relaxed SIMD.
+//! The direct 3x3 convolution (padding 1, stride 1 or 2) over the kept filters and columns of a
+//! weight tensor, read in place, with bias, gate scales, residual and ReLU in one epilogue.
 
 use multiversion::multiversion;
 use multiversion::target::target_cfg_f;
 
-/// Output positions computed together (one AVX register, two simd128 registers).
-const LANES: usize = 8;
+use super::planes::{relu, Planes, LANES, SLACK};
+use crate::trace::out_size;
+
 /// Output channels computed together, sharing every input load.
 const BLOCK: usize = 4;
-/// Floats past the last plane, so a row read for a partial lane group stays in bounds.
-const SLACK: usize = 2 * LANES + 4;
-
-/// Feature maps of one image, `[C, H, W]` channel-major, each plane stored with a one-pixel zero
-/// border (`(H + 2) x (W + 2)`), which is the padding of a 3x3 convolution. Every operation here
-/// keeps the border at zero.
-#[derive(Debug, Clone)]
-pub struct Planes {
-    pub c: usize,
-    pub h: usize,
-    pub w: usize,
-    data: Vec<f32>,
-}
-
-impl Planes {
-    /// `c` planes of zeros (border included), plus `SLACK` floats for partial lane groups.
-    pub fn zeros(c: usize, h: usize, w: usize) -> Self {
-        Self {
-            c,
-            h,
-            w,
-            data: vec![0.0; c * (h + 2) * (w + 2) + SLACK],
-        }
-    }
-
-    /// From a dense `[C, H, W]` buffer.
-    pub fn from_chw(c: usize, h: usize, w: usize, chw: &[f32]) -> Self {
-        assert_eq!(chw.len(), c * h * w, "buffer is not [{c}, {h}, {w}]");
-        let mut p = Self::zeros(c, h, w);
-        for ch in 0..c {
-            for y in 0..h {
-                let src = &chw[(ch * h + y) * w..][..w];
-                let at = p.at(ch, y, 0);
-                p.data[at..at + w].copy_from_slice(src);
-            }
-        }
-        p
-    }
-
-    /// The dense `[C, H, W]` values, border dropped.
-    pub fn to_chw(&self) -> Vec<f32> {
-        let mut out = Vec::with_capacity(self.c * self.h * self.w);
-        for ch in 0..self.c {
-            for y in 0..self.h {
-                let at = self.at(ch, y, 0);
-                out.extend_from_slice(&self.data[at..at + self.w]);
-            }
-        }
-        out
-    }
-
-    fn plane_len(&self) -> usize {
-        (self.h + 2) * (self.w + 2)
-    }
-
-    /// Index of pixel `(y, x)` of channel `ch` (border excluded).
-    fn at(&self, ch: usize, y: usize, x: usize) -> usize {
-        ch * self.plane_len() + (y + 1) * (self.w + 2) + x + 1
-    }
-
-    /// Mean of each channel (the global average pool): `[C]`.
-    pub fn channel_means(&self) -> Vec<f32> {
-        let n = (self.h * self.w) as f32;
-        // The border is zero, so summing the whole plane sums the image.
-        let pl = self.plane_len();
-        (0..self.c)
-            .map(|ch| lane_sum(&self.data[ch * pl..(ch + 1) * pl]) / n)
-            .collect()
-    }
-
-    /// `max(x, 0)` in place.
-    pub fn relu(mut self) -> Self {
-        self.data.iter_mut().for_each(|v| *v = relu(*v));
-        self
-    }
-}
-
-/// A sum in `LANES` independent partial sums: a plain `iter().sum()` is one long chain of
-/// dependent additions that the compiler may not reorder (it cost more than all gates together).
-fn lane_sum(v: &[f32]) -> f32 {
-    let mut acc = [0f32; LANES];
-    let chunks = v.chunks_exact(LANES);
-    let rest: f32 = chunks.remainder().iter().sum();
-    for c in chunks {
-        for (a, x) in acc.iter_mut().zip(c) {
-            *a += x;
-        }
-    }
-    acc.iter().sum::<f32>() + rest
-}
-
-/// `max(x, 0)` (0 for NaN, as `f32::max`) as a compare and select: `f32::max` becomes a libm
-/// call per element in wasm, where the instruction's NaN rule differs.
-#[inline(always)]
-pub fn relu(x: f32) -> f32 {
-    if x > 0.0 {
-        x
-    } else {
-        0.0
-    }
-}
 
 /// What happens after the sum over inputs: `y = (acc + bias) * scale (+ residual)`, then
 /// optionally ReLU. `scale` has one value per computed output channel (`None`: 1).
@@ -169,11 +54,6 @@ impl<'a> Filters<'a> {
     fn col(&self, j: usize) -> usize {
         self.cols.map_or(j, |c| c[j]) * 9
     }
-}
-
-/// Output size of a 3x3 / padding 1 or 1x1 / padding 0 convolution with this stride.
-pub fn out_size(size: usize, stride: usize) -> usize {
-    (size - 1) / stride + 1
 }
 
 /// 3x3 convolution, padding 1: `y[o] = bias[o] + sum_i w[o][i] * x[i]`, then the epilogue.
@@ -496,66 +376,4 @@ fn tile<const S: usize, const NB: usize, const G: usize, const FMA: bool>(
             out.data[dst..dst + lanes].copy_from_slice(&v[..lanes]);
         }
     }
-}
-
-/// 1x1 convolution, padding 0 (the projection shortcut): `y[o] = bias[o] + sum_i w[o][i] x[i]`.
-///
-/// # Shapes
-/// `x [C_in, H, W]`, `w [C_out, C_in]` (flat), `bias [C_out]` -> `[C_out, H / stride, W / stride]`.
-pub fn conv1x1(x: &Planes, w: &[f32], bias: &[f32], stride: usize) -> Planes {
-    let (n_in, n_out) = (x.c, bias.len());
-    assert_eq!(
-        w.len(),
-        n_out * n_in,
-        "weights are not [{n_out}, {n_in}, 1, 1]"
-    );
-    let (ho, wo) = (out_size(x.h, stride), out_size(x.w, stride));
-    let mut out = Planes::zeros(n_out, ho, wo);
-    crate::counter::add(n_out * n_in * ho * wo);
-    // Gather the strided input pixels once: `[C_in, Ho * Wo]`.
-    let mut xs = vec![0f32; n_in * ho * wo];
-    for i in 0..n_in {
-        for y in 0..ho {
-            for xo in 0..wo {
-                xs[(i * ho + y) * wo + xo] = x.data[x.at(i, y * stride, xo * stride)];
-            }
-        }
-    }
-    let mut row = vec![0f32; ho * wo];
-    for o in 0..n_out {
-        row.fill(bias[o]);
-        for i in 0..n_in {
-            let wv = w[o * n_in + i];
-            for (r, v) in row.iter_mut().zip(&xs[i * ho * wo..(i + 1) * ho * wo]) {
-                *r += wv * v;
-            }
-        }
-        for y in 0..ho {
-            let at = out.at(o, y, 0);
-            out.data[at..at + wo].copy_from_slice(&row[y * wo..(y + 1) * wo]);
-        }
-    }
-    out
-}
-
-/// A dense layer: `y = W x + b`, `W [out, in]` row-major.
-pub fn linear(w: &[f32], b: &[f32], x: &[f32]) -> Vec<f32> {
-    assert_eq!(
-        w.len(),
-        b.len() * x.len(),
-        "linear weights are not [{}, {}]",
-        b.len(),
-        x.len()
-    );
-    crate::counter::add(w.len());
-    b.iter()
-        .enumerate()
-        .map(|(o, &bo)| {
-            bo + w[o * x.len()..(o + 1) * x.len()]
-                .iter()
-                .zip(x)
-                .map(|(w, x)| w * x)
-                .sum::<f32>()
-        })
-        .collect()
 }

@@ -32,7 +32,7 @@ pub struct ConvParams {
 impl ConvParams {
     /// A convolution with `padding = k / 2` over a `size x size` input.
     pub fn new(c_in: usize, c_out: usize, size: usize, stride: usize, flags: u32) -> Self {
-        let out = size.div_ceil(stride) as u32;
+        let out = crate::trace::out_size(size, stride) as u32;
         Self {
             c_in: c_in as u32,
             c_out: c_out as u32,

@@ -4,7 +4,7 @@
 use bytemuck::{Pod, Zeroable};
 
 use super::{Dispatch, GpuContext};
-use crate::model::{Decision, Thresholds};
+use crate::decision::{Decision, Thresholds};
 use crate::Result;
 
 pub(crate) const WGSL: &str = include_str!("decide.wgsl");

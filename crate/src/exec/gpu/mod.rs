@@ -342,8 +342,3 @@ pub(crate) fn groups_for(n: usize) -> u32 {
 pub(crate) fn f32s(words: &[u32]) -> Vec<f32> {
     words.iter().map(|w| f32::from_bits(*w)).collect()
 }
-
-/// A tensor's values as a flat f32 vector.
-pub(crate) fn host(t: &candle_core::Tensor) -> Result<Vec<f32>> {
-    Ok(t.flatten_all()?.to_vec1::<f32>()?)
-}

@@ -1,12 +1,12 @@
 //! A whole LC-Net on the GPU: weights uploaded once, every buffer preallocated for batch 1, and
 //! the per-image program recorded once as a list of dispatches that is replayed per image.
 
-use candle_nn::Linear;
-
 use super::conv3x3::{ConvParams, IN_LIST, OUT_LIST, RELU};
 use super::decide::{self, ThresholdParams};
-use super::{gate, host, linear, pool, residual, Dispatch, GpuContext};
-use crate::model::{ConvBn, Decision, LcNet, Thresholds};
+use super::{gate, linear, pool, residual, Dispatch, GpuContext};
+use crate::decision::{Decision, Thresholds};
+use crate::exec::Mode;
+use crate::model::{Conv, Dense, LcNet};
 use crate::{preprocess, Result, Trace};
 
 /// An [`LcNet`] ready to run on a [`GpuContext`].
@@ -34,25 +34,16 @@ struct ConvBuffers {
 }
 
 impl ConvBuffers {
-    fn new(ctx: &GpuContext, name: &str, c: &ConvBn) -> Result<Self> {
-        Ok(Self {
-            w: ctx.storage(name, &host(&c.weight)?),
-            b: ctx.storage(name, &host(&c.bias)?),
-        })
+    fn new(ctx: &GpuContext, name: &str, c: &Conv) -> Self {
+        Self {
+            w: ctx.storage(name, &c.weight),
+            b: ctx.storage(name, &c.bias),
+        }
     }
 }
 
-fn linear_buffers(
-    ctx: &GpuContext,
-    name: &str,
-    l: &Linear,
-) -> Result<(wgpu::Buffer, wgpu::Buffer)> {
-    let w = host(l.weight())?;
-    let b = match l.bias() {
-        Some(b) => host(b)?,
-        None => vec![0.0; l.weight().dim(0)?],
-    };
-    Ok((ctx.storage(name, &w), ctx.storage(name, &b)))
+fn linear_buffers(ctx: &GpuContext, name: &str, l: &Dense) -> (wgpu::Buffer, wgpu::Buffer) {
+    (ctx.storage(name, &l.weight), ctx.storage(name, &l.bias))
 }
 
 impl GpuModel {
@@ -92,7 +83,7 @@ impl GpuModel {
         };
 
         // Stem: conv + folded BN + ReLU, [3, S, S] -> [w0, S, S].
-        let stem = ConvBuffers::new(ctx, "stem", net.stem())?;
+        let stem = ConvBuffers::new(ctx, "stem", net.stem());
         let sp = ConvParams::new(3, cfg.widths[0], s, 1, RELU);
         let mut x = ctx.scratch("stem out", cfg.widths[0] * s * s);
         let bound = ctx.bind(
@@ -132,9 +123,9 @@ impl GpuModel {
             let name = format!("block {}", blk.index);
             let out = ctx.scratch(&name, planes * hw_out);
 
-            let sc = match blk.projection() {
+            let sc = match &blk.projection {
                 Some(conv) => {
-                    let wb = ConvBuffers::new(ctx, &name, conv)?;
+                    let wb = ConvBuffers::new(ctx, &name, conv);
                     let cp = ConvParams::new(c_in, planes, size_in, sh.stride, 0);
                     let sc = ctx.scratch(&name, planes * hw_out);
                     let bound = ctx.bind(
@@ -150,8 +141,8 @@ impl GpuModel {
                 }
                 None => x.clone(),
             };
-            let c1 = ConvBuffers::new(ctx, &name, blk.conv1())?;
-            let c2 = ConvBuffers::new(ctx, &name, blk.conv2())?;
+            let c1 = ConvBuffers::new(ctx, &name, &blk.conv1);
+            let c2 = ConvBuffers::new(ctx, &name, &blk.conv2);
             let res = ctx.uniform(&name, &residual::Params::new(planes * hw_out));
             let res_groups = [super::groups_for(planes * hw_out), 1, 1];
 
@@ -176,7 +167,7 @@ impl GpuModel {
             ];
             full.extend_from_slice(&static_steps);
 
-            let (Some(lnet), Some(cnet)) = (blk.lnet(), blk.cnet()) else {
+            let Some(gates) = &blk.gates else {
                 // No gates: the dynamic program is the static one.
                 dynamic.extend_from_slice(&static_steps);
                 x = out;
@@ -192,8 +183,8 @@ impl GpuModel {
             dynamic.push(Dispatch::direct(bound, pp.groups()));
 
             // L-Net, then decide_block: ran?, C-Net armed or not, conv2 armed or not.
-            let (w1, b1) = linear_buffers(ctx, &name, lnet.fc1())?;
-            let (w2, b2) = linear_buffers(ctx, &name, lnet.fc2())?;
+            let (w1, b1) = linear_buffers(ctx, &name, &gates.lnet.fc1);
+            let (w2, b2) = linear_buffers(ctx, &name, &gates.lnet.fc2);
             let gp = ctx.uniform(&name, &gate::Params::new(c_in, cfg.gate_hidden, 1)?);
             let bound = ctx.bind(&p.gate, &[&gp, &pooled, &w1, &b1, &w2, &b2, &lg]);
             dynamic.push(Dispatch::direct(bound, [1, 1, 1]));
@@ -213,8 +204,8 @@ impl GpuModel {
             dynamic.push(Dispatch::direct(bound, [1, 1, 1]));
 
             // C-Net and decide_channels: zero workgroups when the block is skipped.
-            let (w1, b1) = linear_buffers(ctx, &name, cnet.fc1())?;
-            let (w2, b2) = linear_buffers(ctx, &name, cnet.fc2())?;
+            let (w1, b1) = linear_buffers(ctx, &name, &gates.cnet.fc1);
+            let (w2, b2) = linear_buffers(ctx, &name, &gates.cnet.fc2);
             let gp = ctx.uniform(&name, &gate::Params::new(c_in, cfg.gate_hidden, planes)?);
             let bound = ctx.bind(&p.gate, &[&gp, &pooled, &w1, &b1, &w2, &b2, &cg]);
             dynamic.push(Dispatch::indirect(bound, &gate_args, 0));
@@ -253,7 +244,7 @@ impl GpuModel {
             &mut dynamic,
             &mut full,
         );
-        let (fw, fb) = linear_buffers(ctx, "fc", net.fc())?;
+        let (fw, fb) = linear_buffers(ctx, "fc", net.fc());
         let lp = linear::Params::new(last, cfg.num_classes);
         let logits = ctx.scratch("logits", cfg.num_classes);
         let bound = ctx.bind(
@@ -290,12 +281,30 @@ impl GpuModel {
         &self.net
     }
 
-    /// Classifies one image (`size * size * 3` RGB bytes, as [`preprocess::Prepared::rgb`]) with
-    /// real skipping: gates and decisions run on the GPU, and one readback at the end brings the
-    /// logits and the decisions, from which the same [`Trace`] as the CPU path is built.
-    pub async fn classify(&self, rgb: &[u8], th: Thresholds) -> Result<Trace> {
-        let words = self.run(rgb, th, &self.dynamic, true).await?;
-        let (logits, records) = words.split_at(self.net.config().num_classes);
+    /// Classifies `images` (each `size * size * 3` RGB bytes, as [`preprocess::Prepared::rgb`]),
+    /// one after another: the GPU counterpart of [`crate::exec::Executor::run`]. In
+    /// `Mode::Dynamic` gates and decisions run on the GPU; one readback per image brings the
+    /// logits and the decisions, from which the same [`Trace`] as on the CPU is built.
+    pub async fn run(&self, images: &[&[u8]], mode: Mode, th: Thresholds) -> Result<Vec<Trace>> {
+        let mut traces = Vec::with_capacity(images.len());
+        for rgb in images {
+            traces.push(self.run_one(rgb, mode, th).await?);
+        }
+        Ok(traces)
+    }
+
+    async fn run_one(&self, rgb: &[u8], mode: Mode, th: Thresholds) -> Result<Trace> {
+        let all_kept = || {
+            let blocks = self.net.blocks().iter();
+            blocks.map(|b| Decision::all_kept(b.shape.planes)).collect()
+        };
+        let classes = self.net.config().num_classes;
+        if mode == Mode::Static {
+            let words = self.submit(rgb, th, &self.full, false).await?;
+            return Ok(Trace::new(&self.net, super::f32s(&words), all_kept(), th));
+        }
+        let words = self.submit(rgb, th, &self.dynamic, true).await?;
+        let (logits, records) = words.split_at(classes);
         let decisions = if self.net.config().gated {
             self.net
                 .blocks()
@@ -304,36 +313,14 @@ impl GpuModel {
                 .map(|(b, &at)| decide::decision(&records[at..], b.shape.planes))
                 .collect()
         } else {
-            self.all_kept()
+            all_kept()
         };
-        Ok(self.net.trace_from(super::f32s(logits), decisions, th))
-    }
-
-    /// The static ResNet (no gates, every block and channel), as `Exec::Static`: the baseline
-    /// for benchmarks.
-    pub async fn classify_static(&self, rgb: &[u8], th: Thresholds) -> Result<Trace> {
-        let words = self.run(rgb, th, &self.full, false).await?;
-        Ok(self
-            .net
-            .trace_from(super::f32s(&words), self.all_kept(), th))
-    }
-
-    fn all_kept(&self) -> Vec<Decision> {
-        self.net
-            .blocks()
-            .iter()
-            .map(|b| Decision {
-                l_gate: None,
-                ran: true,
-                c_gates: None,
-                kept: (0..b.shape.planes).collect(),
-            })
-            .collect()
+        Ok(Trace::new(&self.net, super::f32s(logits), decisions, th))
     }
 
     /// Uploads the image and thresholds, encodes `program` in one compute pass, and reads back
     /// the logits (and the trace records when `with_trace`).
-    async fn run(
+    async fn submit(
         &self,
         rgb: &[u8],
         th: Thresholds,
@@ -341,9 +328,9 @@ impl GpuModel {
         with_trace: bool,
     ) -> Result<Vec<u32>> {
         let cfg = self.net.config();
-        let x = preprocess::to_tensor(rgb, 1, cfg, &candle_core::Device::Cpu)?; // [1, 3, S, S]
+        let x = preprocess::normalize(rgb, cfg)?; // [3, S, S]
         let q = &self.ctx.queue;
-        q.write_buffer(&self.input, 0, bytemuck::cast_slice(&host(&x)?));
+        q.write_buffer(&self.input, 0, bytemuck::cast_slice(&x));
         q.write_buffer(
             &self.thresholds,
             0,
