@@ -32,6 +32,21 @@ pub struct Config {
     pub bn_eps: f64,
 }
 
+/// The largest networks a model card may describe.
+struct Limits {
+    depth: usize,
+    width: usize,
+    image_size: usize,
+    classes: usize,
+}
+
+const LIMITS: Limits = Limits {
+    depth: 200,
+    width: 1024,
+    image_size: 512,
+    classes: 1000,
+};
+
 impl Config {
     /// Blocks per stage.
     pub fn blocks_per_stage(&self) -> Result<usize> {
@@ -46,6 +61,29 @@ impl Config {
 
     pub fn validate(&self) -> Result<()> {
         self.blocks_per_stage()?;
+        // Far above any CIFAR ResNet, and low enough that a card cannot make the loader or the
+        // executors allocate or loop without bound before the weights are even read.
+        let sizes = [
+            ("depth", self.depth, LIMITS.depth),
+            ("image_size", self.image_size, LIMITS.image_size),
+            ("gate_hidden", self.gate_hidden, LIMITS.width),
+            ("num_classes", self.num_classes, LIMITS.classes),
+        ];
+        let widths = self.widths.iter().map(|&w| ("a width", w, LIMITS.width));
+        if let Some((what, v, max)) = sizes.into_iter().chain(widths).find(|(_, v, max)| v > max) {
+            return Err(Error::Config(format!(
+                "{what} of {v} is above this runtime's limit of {max}"
+            )));
+        }
+        if self.gated && self.gate_hidden == 0 {
+            return Err(Error::Config("gate_hidden must be at least 1".into()));
+        }
+        if !(self.bn_eps.is_finite() && self.bn_eps >= 0.0) {
+            return Err(Error::Config(format!(
+                "bn_eps must be finite and >= 0, got {}",
+                self.bn_eps
+            )));
+        }
         if self.widths.len() != 3 || self.widths.contains(&0) {
             return Err(Error::Config(format!(
                 "widths must be three positive numbers, got {:?}",

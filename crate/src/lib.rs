@@ -28,6 +28,8 @@ pub mod decision;
 pub mod error;
 pub mod eval;
 pub mod exec;
+#[doc(hidden)]
+pub mod fuzz;
 pub mod model;
 pub mod preprocess;
 pub mod stats;

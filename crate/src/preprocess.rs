@@ -74,14 +74,44 @@ pub fn prepare(bytes: &[u8], size: usize) -> Result<Prepared> {
     let orientation = decoder.orientation().unwrap_or(Orientation::NoTransforms);
     let mut img = DynamicImage::from_decoder(decoder).map_err(damaged)?;
     img.apply_orientation(orientation);
-    let rgb = flatten(&img);
-    Ok(Prepared {
-        rgb: square_resize(&rgb, size).into_raw(),
+    Ok(reduce(&img, format!("{format:?}"), size))
+}
+
+/// Raw RGBA pixels, row-major (a camera frame drawn to a canvas), reduced as [`prepare`] reduces
+/// a decoded file. `source_format` is "camera".
+pub fn prepare_rgba(width: u32, height: u32, rgba: &[u8], size: usize) -> Result<Prepared> {
+    if u64::from(width) * u64::from(height) > MAX_PIXELS {
+        return Err(Error::ImageTooLarge {
+            width,
+            height,
+            limit: MAX_PIXELS,
+        });
+    }
+    let expected = width as usize * height as usize * 4;
+    if width == 0 || height == 0 || rgba.len() != expected {
+        return Err(Error::Image(format!(
+            "a {width}x{height} RGBA frame needs {expected} bytes, got {}",
+            rgba.len()
+        )));
+    }
+    let img =
+        image::RgbaImage::from_raw(width, height, rgba.to_vec()).expect("the length was checked");
+    Ok(reduce(
+        &DynamicImage::ImageRgba8(img),
+        "camera".into(),
+        size,
+    ))
+}
+
+/// A decoded picture -> the `size x size` RGB the network takes.
+fn reduce(img: &DynamicImage, source_format: String, size: usize) -> Prepared {
+    Prepared {
+        rgb: square_resize(&flatten(img), size).into_raw(),
         size,
         source_width: img.width(),
         source_height: img.height(),
-        source_format: format!("{format:?}"),
-    })
+        source_format,
+    }
 }
 
 /// Any colour type -> 8-bit RGB, transparent pixels composited over white.

@@ -48,8 +48,7 @@ impl Model {
     /// `weights`: the safetensors bytes; `card_json`: the model card next to them.
     #[wasm_bindgen(constructor)]
     pub fn new(weights: &[u8], card_json: &str) -> Result<Model, JsError> {
-        let card = ModelCard::from_json(card_json).map_err(err)?;
-        let net = LcNet::from_safetensors_bytes(weights, &card.config).map_err(err)?;
+        let (net, card) = LcNet::from_card_and_bytes(card_json, weights).map_err(err)?;
         Ok(Model { net, card })
     }
 
@@ -67,6 +66,14 @@ impl Model {
 
     /// Classifies prepared RGB bytes with real skipping at the given thresholds; returns the
     /// trace (see `trace.rs`).
+    /// A camera frame (RGBA bytes of a `width x height` canvas) -> what `prepare` returns.
+    #[wasm_bindgen(js_name = prepareRgba)]
+    pub fn prepare_rgba(&self, rgba: &[u8], width: u32, height: u32) -> Result<JsValue, JsError> {
+        let size = self.net.config().image_size;
+        let p = preprocess::prepare_rgba(width, height, rgba, size).map_err(err)?;
+        to_js(&p)
+    }
+
     pub fn classify(&self, rgb: &[u8], tau_l: f32, tau_c: f32) -> Result<JsValue, JsError> {
         self.run(rgb, Mode::Dynamic, Thresholds { tau_l, tau_c })
     }
@@ -115,8 +122,7 @@ impl WebGpuModel {
                 "this browser has no WebGPU (navigator.gpu is missing)",
             ));
         }
-        let card = ModelCard::from_json(&card_json).map_err(err)?;
-        let net = LcNet::from_safetensors_bytes(&weights, &card.config).map_err(err)?;
+        let (net, _) = LcNet::from_card_and_bytes(&card_json, &weights).map_err(err)?;
         let instance = wgpu::Instance::new(wgpu::InstanceDescriptor {
             backends: wgpu::Backends::BROWSER_WEBGPU,
             ..wgpu::InstanceDescriptor::new_without_display_handle()

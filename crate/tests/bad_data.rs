@@ -48,6 +48,27 @@ fn cards_that_describe_no_network_are_refused() {
         "{}",
         config_error(&cfg)
     );
+    // A card cannot ask for a network that would take the loader unbounded time or memory.
+    for (what, set) in [
+        (
+            "depth",
+            (|c: &mut Config| c.depth = 6 * 1_000_000 + 2) as fn(&mut Config),
+        ),
+        ("a width", |c| c.widths[1] = 1 << 20),
+        ("image_size", |c| c.image_size = 1 << 16),
+        ("num_classes", |c| {
+            c.num_classes = 5000;
+            c.class_names = vec!["x".into(); 5000];
+        }),
+    ] {
+        let mut cfg = tiny_config(true);
+        set(&mut cfg);
+        let e = config_error(&cfg);
+        assert!(e.contains(what) && e.contains("limit"), "{what}: {e}");
+    }
+    let mut cfg = tiny_config(true);
+    cfg.bn_eps = f64::NAN;
+    assert!(config_error(&cfg).contains("bn_eps"));
     // The model card loader runs the same checks.
     let mut card: serde_json::Value = serde_json::from_str(
         &std::fs::read_to_string(repo_root().join("weights/smoke/lcnet-resnet8.json")).unwrap(),

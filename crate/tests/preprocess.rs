@@ -237,3 +237,19 @@ fn exif_orientation_is_applied_before_the_crop() {
     let p = prepare(&jpeg_with_orientation(&tall, 6), 32).unwrap();
     assert_eq!((p.source_width, p.source_height), (20, 40));
 }
+
+/// Camera frames arrive as raw RGBA from a canvas: the same crop and resize as a decoded file,
+/// and a wrong length is an error.
+#[test]
+fn rgba_frames_reduce_like_files() {
+    use lcnet::preprocess::prepare_rgba;
+    let img = quadrants();
+    let rgba = DynamicImage::ImageRgb8(img.clone()).to_rgba8();
+    let frame = prepare_rgba(64, 64, rgba.as_raw(), 32).unwrap();
+    let file = prepare(&encode(DynamicImage::ImageRgb8(img), ImageFormat::Png), 32).unwrap();
+    assert_eq!(frame.rgb, file.rgb);
+    assert_eq!(frame.source_format, "camera");
+    let e = prepare_rgba(64, 64, &rgba.as_raw()[..100], 32).unwrap_err();
+    assert!(e.to_string().contains("needs 16384 bytes"), "{e}");
+    assert!(prepare_rgba(0, 0, &[], 32).is_err());
+}

@@ -105,11 +105,12 @@ export const BACKENDS = process.env.LCNET_NO_WEBGPU ? ['cpu'] : ['webgpu', 'cpu'
 
 /**
  * Debian's Chromium with a fresh profile.
- * @param {{webgpu?: boolean}} [o] `webgpu: false` launches without `--enable-unsafe-webgpu`, so
- *   `navigator.gpu` offers no adapter (as in a browser without WebGPU)
+ * @param {{webgpu?: boolean, camera?: string}} [o] `webgpu: false` launches without
+ *   `--enable-unsafe-webgpu`, so `navigator.gpu` offers no adapter (as in a browser without
+ *   WebGPU); `camera: 'clip.y4m'` gives the page a fake camera playing that clip, permission granted
  * @returns {Promise<{context: import('playwright-core').BrowserContext, close: () => Promise<void>}>}
  */
-export async function launch({ webgpu = true } = {}) {
+export async function launch({ webgpu = true, camera = null } = {}) {
   const profile = await mkdtemp(join(tmpdir(), 'lcnet-chromium-'));
   const context = await chromium.launchPersistentContext(profile, {
     executablePath: CHROMIUM,
@@ -123,7 +124,13 @@ export async function launch({ webgpu = true } = {}) {
       '--disable-component-update',
       '--disable-sync',
       '--no-first-run',
+      ...(camera ? [
+        '--use-fake-ui-for-media-stream',
+        '--use-fake-device-for-media-stream',
+        `--use-file-for-fake-video-capture=${camera}`,
+      ] : []),
     ],
+    ...(camera ? { permissions: ['camera'] } : {}),
   });
   // Generous: the machine may be busy with other work (a shared 2-core box runs training jobs).
   context.setDefaultTimeout(60_000);

@@ -7,8 +7,11 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+
 import {
-  requireBuild, serve, launch, openReady, nextOutcome, artifact, galleryEntries, useBackend, BACKENDS,
+  requireBuild, serve, launch, openReady, nextOutcome, artifact, galleryEntries, useBackend, BACKENDS, WWW,
 } from './harness.mjs';
 
 const BACKEND_TEXT = {
@@ -108,6 +111,10 @@ test('the first example is classified and drawn: one element per block and per k
 
 test('every gallery image classifies and the drawing matches its trace', async () => {
   const entries = await galleryEntries();
+  // The "unsure" note follows the threshold `lcnet stats` measured on the test set.
+  const { confidence } = JSON.parse(await readFile(join(WWW, 'stats', 'stats.json'), 'utf8'));
+  assert.ok(confidence.unsure_below > 0 && confidence.unsure_below < 1, 'a measured threshold');
+  await errors.race(page.waitForFunction(() => document.body.dataset.stats === 'ready'));
   for (const e of entries) {
     const r = await nextOutcome(page, errors, () => page.locator(`.thumb[data-file="${e.file}"]`).click());
     assert.equal(r.kind, 'result', `${e.file}: ${r.text}`);
@@ -116,6 +123,9 @@ test('every gallery image classifies and the drawing matches its trace', async (
     const out = await output();
     assert.equal(r.text, out.trace.prediction.label);
     await checkVisualizer(out.trace);
+    const unsure = out.trace.prediction.prob < confidence.unsure_below;
+    assert.equal(await page.locator('#unsure').isVisible(), unsure, `${e.file}: unsure note`);
+    if (unsure) assert.match(await page.locator('#unsure').textContent(), /only knows 10 classes/);
   }
   errors.assertNone();
 });

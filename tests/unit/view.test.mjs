@@ -194,3 +194,30 @@ test('benchText reports medians and the speed-up', () => {
   assert.equal(V.benchText({ static_ms: 2, dynamic_ms: 1, runs: 5, readbacks_per_image: null }),
     'Static ResNet 2.0 ms · LC-Net 1.0 ms (2.00× faster, median of 5 runs each)');
 });
+
+test('unsureNote speaks only below the measured threshold and says what the model knows', () => {
+  const classes = ['airplane', 'cat', 'ship'];
+  const confidence = { unsure_below: 0.5, unsure_accuracy: 0.42 };
+  assert.equal(V.unsureNote(0.5, confidence, classes), null);
+  assert.equal(V.unsureNote(0.93, confidence, classes), null);
+  const note = V.unsureNote(0.31, confidence, classes);
+  assert.match(note, /unsure \(31\.0%\)/);
+  assert.match(note, /below 50\.0% were right only 42\.0% of the time/);
+  assert.match(note, /only knows 3 classes \(airplane, cat, ship\) and must pick one/);
+  // No measurement, or a model that is never unsure: no note.
+  assert.equal(V.unsureNote(0.1, null, classes), null);
+  assert.equal(V.unsureNote(0.1, { unsure_below: 0, unsure_accuracy: null }, classes), null);
+  // Without a measured accuracy the note still explains the classes.
+  assert.match(V.unsureNote(0.1, { unsure_below: 0.4, unsure_accuracy: null }, classes), /^The network is unsure \(10\.0%\)\. It only knows/);
+});
+
+test('cameraErrorText names the cause and says the rest keeps working', () => {
+  assert.match(V.cameraErrorText({ name: 'NotAllowedError' }), /^Camera: permission to use the camera was refused .*still work\.$/);
+  assert.match(V.cameraErrorText({ name: 'NotFoundError' }), /no camera was found/);
+  assert.match(V.cameraErrorText({ name: 'NotSupportedError' }), /https or localhost/);
+  assert.match(V.cameraErrorText({ name: 'Weird', message: 'boom' }), /could not start \(boom\)/);
+  assert.match(V.cameraErrorText(undefined), /unknown error/);
+  assert.equal(V.frameRateText(14.84, 'cpu'), '14.8 frames/s on the CPU');
+  assert.equal(V.frameRateText(3, 'webgpu'), '3.0 frames/s on WebGPU');
+  assert.equal(V.frameRateText(NaN, 'cpu'), '');
+});

@@ -6,6 +6,7 @@ import * as D from './draw.js';
 import { $, state } from './state.js';
 import { setStatus, showError } from './status.js';
 import { classifyFile } from './prediction.js';
+import { cameraRunning, stopCamera } from './camera.js';
 
 /**
  * Reads a blob and classifies it as the new shown image; any failure is shown in the alert
@@ -16,6 +17,8 @@ import { classifyFile } from './prediction.js';
  * @returns {Promise<void>}
  */
 export async function classifyBlob(blob, name, extra = {}) {
+  // A chosen picture replaces the live camera.
+  if (cameraRunning()) stopCamera();
   let bytes;
   try {
     bytes = new Uint8Array(await blob.arrayBuffer());

@@ -2,7 +2,7 @@
 // view lives in its own module: input.js (file, drag and drop, paste, gallery), prediction.js
 // (classifying and showing the result), visualizer.js (the block tooltip), backend.js (WebGPU or
 // CPU), bench.js, thresholds.js (sliders and curve), compare.js, classes.js (per-class views),
-// debug.js (`window.lcnetDebug`). Their shared state is state.js; view.js, draw.js and teach.js
+// camera.js (live camera input), debug.js (`window.lcnetDebug`). Their shared state is state.js; view.js, draw.js and teach.js
 // turn data into what they draw.
 
 import { cssVariables } from './theme.js';
@@ -19,6 +19,7 @@ import { loadStats, initClasses } from './classes.js';
 import { initBench } from './bench.js';
 import { initVisualizer } from './visualizer.js';
 import { installDebugHooks } from './debug.js';
+import { initCamera } from './camera.js';
 
 for (const [k, v] of cssVariables()) document.documentElement.style.setProperty(k, v);
 
@@ -70,6 +71,7 @@ startWorker(onWorkerEvent, (ev) => {
 // Each view attaches its own listeners; the debug hooks come last, once every view is wired.
 initBackendToggle(rerun);
 initInputs();
+initCamera();
 initThresholds();
 initCompare();
 initClasses();

@@ -9,6 +9,7 @@ import { request, classifyRgb } from './worker-client.js';
 import { setBackend } from './backend.js';
 import { hideTip } from './visualizer.js';
 import { renderCompare } from './compare.js';
+import { statsData } from './classes.js';
 
 /**
  * Classifies an uploaded or picked file. On success it becomes the shown image; on failure the
@@ -17,17 +18,37 @@ import { renderCompare } from './compare.js';
  * @param {{name: string, url?: string, truth?: string, kind?: string, fromGallery?: boolean}} source
  * @returns {Promise<object>} the worker's output
  */
-export async function classifyFile(bytes, source) {
+export function classifyFile(bytes, source) {
+  const url = source.url || URL.createObjectURL(new Blob([bytes]));
+  // The bytes move to the worker (no copy); the Blob above holds its own copy.
+  return classifySource({ cmd: 'classify', bytes }, [bytes.buffer], { ...source, url, ownUrl: !source.url });
+}
+
+/**
+ * Classifies a camera frame (RGBA pixels of a canvas) as the new shown image, through the same
+ * preparation as a file (`prepareRgba` in the worker).
+ * @param {ImageData} frame
+ * @param {{name: string, url: string, live?: boolean}} source
+ * @returns {Promise<object>} the worker's output
+ */
+export function classifyFrame(frame, source) {
+  const msg = { cmd: 'classify', frame: { rgba: frame.data, width: frame.width, height: frame.height } };
+  return classifySource(msg, [frame.data.buffer], source);
+}
+
+// One classification request whose answer becomes the shown image (a newer request wins).
+async function classifySource(msg, transfer, source) {
   if (!state.card) throw new Error('the model is still loading');
   const seq = ++state.uploads;
-  const url = source.url || URL.createObjectURL(new Blob([bytes]));
-  setStatus(`Classifying ${source.name}…`);
+  const drop = () => {
+    if (source.ownUrl) URL.revokeObjectURL(source.url);
+  };
+  if (!source.live) setStatus(`Classifying ${source.name}…`);
   let output;
   try {
-    // The bytes move to the worker (no copy); the Blob above holds its own copy.
-    output = await request({ cmd: 'classify', bytes, tauL: state.tauL, tauC: state.tauC }, [bytes.buffer]);
+    output = await request({ ...msg, tauL: state.tauL, tauC: state.tauC }, transfer);
   } catch (e) {
-    if (!source.url) URL.revokeObjectURL(url);
+    drop();
     if (seq === state.uploads) {
       showError(V.uploadErrorText(e.message, source.name));
       setStatus(state.shown ? `Showing ${state.shown.name}.` : 'Choose, drop or paste an image.');
@@ -36,11 +57,11 @@ export async function classifyFile(bytes, source) {
   }
   // A newer upload was started meanwhile: its answer is the one to show.
   if (seq !== state.uploads) {
-    if (!source.url) URL.revokeObjectURL(url);
+    drop();
     return output;
   }
   if (state.shown && state.shown.ownUrl) URL.revokeObjectURL(state.shown.url);
-  state.shown = { ...source, url, ownUrl: !source.url, prepared: output.prepared };
+  state.shown = { ...source, prepared: output.prepared };
   clearError();
   showImage();
   showOutput(output);
@@ -89,7 +110,7 @@ function showImage() {
   img.alt = `The uploaded image ${s.name}`;
   img.hidden = false;
   const p = s.prepared;
-  $('original-caption').textContent = p.source_format === 'prepared'
+  $('original-caption').textContent = p.source_format === 'prepared' || p.source_format === 'camera'
     ? s.name
     : `${s.name} · ${p.source_width}×${p.source_height} ${p.source_format}`;
   drawInput($('input-canvas'), p);
@@ -139,6 +160,9 @@ function showOutput(output) {
     t.textContent = '';
     t.className = 'truth';
   }
+  const unsure = V.unsureNote(view.prediction.prob, statsData()?.confidence, state.card.config.class_names);
+  $('unsure').textContent = unsure || '';
+  $('unsure').hidden = !unsure;
   D.mount($('top5'), D.top5Tree(view.top5));
   $('cost-used').style.width = `${Math.min(100, Math.max(0, view.cost.used * 100))}%`;
   $('cost-saved').style.width = `${Math.min(100, Math.max(0, view.cost.saved * 100))}%`;
@@ -161,5 +185,5 @@ function showOutput(output) {
   $('knob-result').textContent = `${state.shown ? state.shown.name : 'The image'} at these thresholds: ` +
     `${view.prediction.label} (${view.prediction.probText}), ${view.cost.usedText} of the static MACs, ${view.blocksText}.`;
   renderCompare();
-  setStatus(`Showing ${state.shown ? state.shown.name : 'the image'}.`);
+  if (!state.shown?.live) setStatus(`Showing ${state.shown ? state.shown.name : 'the image'}.`);
 }

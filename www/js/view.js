@@ -103,6 +103,54 @@ export function formatProb(p) {
 }
 
 /**
+ * The note under an unsure prediction, or null when the prediction is not unsure. "Unsure" is
+ * measured, not chosen: `lcnet stats` finds the top-1 probability below which the test set's
+ * images were right less than half of the time (`stats.json` `confidence`).
+ * @param {number} prob the top-1 probability
+ * @param {{unsure_below: number, unsure_accuracy: number|null}|null|undefined} confidence
+ * @param {string[]} classNames the classes the model knows
+ * @returns {string|null}
+ */
+export function unsureNote(prob, confidence, classNames) {
+  if (!confidence || !(confidence.unsure_below > 0) || !(prob < confidence.unsure_below)) return null;
+  const right = Number.isFinite(confidence.unsure_accuracy)
+    ? ` On the test set, predictions below ${formatProb(confidence.unsure_below)} were right only ` +
+      `${formatProb(confidence.unsure_accuracy)} of the time.`
+    : '';
+  return `The network is unsure (${formatProb(prob)}).${right} It only knows ${classNames.length} ` +
+    `classes (${classNames.join(', ')}) and must pick one of them, even for a picture of something else.`;
+}
+
+/**
+ * What went wrong when the camera could not start, for the alert area.
+ * @param {{name?: string, message?: string}} e the getUserMedia (or play) error
+ * @returns {string}
+ */
+export function cameraErrorText(e) {
+  const why = {
+    NotAllowedError: 'permission to use the camera was refused (allow it in the address bar and try again)',
+    SecurityError: 'permission to use the camera was refused (allow it in the address bar and try again)',
+    NotFoundError: 'no camera was found',
+    OverconstrainedError: 'no camera was found',
+    NotReadableError: 'the camera is in use by another program or could not be opened',
+    AbortError: 'the camera is in use by another program or could not be opened',
+    NotSupportedError: 'this browser offers no camera access here (it needs https or localhost)',
+  }[e && e.name] || `the camera could not start (${(e && (e.message || e.name)) || 'unknown error'})`;
+  return `Camera: ${why}. Images, the gallery and everything else still work.`;
+}
+
+/**
+ * The live camera's measured rate: "14.8 frames/s on the CPU".
+ * @param {number} fps
+ * @param {string} backend 'cpu' or 'webgpu'
+ * @returns {string}
+ */
+export function frameRateText(fps, backend) {
+  const on = backend === 'webgpu' ? 'WebGPU' : 'the CPU';
+  return Number.isFinite(fps) ? `${fps.toFixed(1)} frames/s on ${on}` : '';
+}
+
+/**
  * A gate value ("0.73"), or "none" for a block without a gate.
  * @param {number|null|undefined} g
  * @returns {string}
@@ -305,7 +353,11 @@ export function buildView(trace) {
   }));
   const nBlocks = trace.blocks.length;
   return {
-    prediction: { label: trace.prediction.label, probText: formatProb(trace.prediction.prob) },
+    prediction: {
+      label: trace.prediction.label,
+      prob: trace.prediction.prob,
+      probText: formatProb(trace.prediction.prob),
+    },
     top5: top,
     cost: macsSummary(trace.macs, trace.static_macs),
     blocksText: `${trace.blocks_run} of ${nBlocks} blocks ran`,

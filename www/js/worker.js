@@ -292,6 +292,8 @@ async function classify(msg) {
   if (msg.rgb) {
     const s = card.config.image_size;
     prepared = { rgb: Array.from(msg.rgb), size: s, source_width: s, source_height: s, source_format: 'prepared' };
+  } else if (msg.frame) {
+    prepared = model.prepareRgba(toBytes(msg.frame.rgba), msg.frame.width, msg.frame.height);
   } else {
     prepared = model.prepare(toBytes(msg.bytes));
   }
@@ -311,6 +313,7 @@ async function classify(msg) {
 function toBytes(b) {
   if (b instanceof Uint8Array) return b;
   if (b instanceof ArrayBuffer) return new Uint8Array(b);
+  if (b instanceof Uint8ClampedArray) return new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
   throw new Error('expected the file contents as an ArrayBuffer or Uint8Array');
 }
 

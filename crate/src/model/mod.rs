@@ -19,7 +19,7 @@ use candle_nn::VarBuilder;
 pub use layers::{Block, Conv, Dense, Gate, Gates};
 pub use load::{check_tensors, expected_tensors};
 
-use crate::{trace, Config, Error, Result};
+use crate::{trace, Config, Error, ModelCard, Result};
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct LcNet {
@@ -56,6 +56,14 @@ impl LcNet {
             blocks,
             fc,
         })
+    }
+
+    /// A model card (JSON) and its weights (safetensors bytes), both checked: what the browser
+    /// receives.
+    pub fn from_card_and_bytes(card_json: &str, weights: &[u8]) -> Result<(Self, ModelCard)> {
+        let card = ModelCard::from_json(card_json)?;
+        let net = Self::from_safetensors_bytes(weights, &card.config)?;
+        Ok((net, card))
     }
 
     /// Loads a checkpoint held in memory (the browser's path).
