@@ -232,6 +232,11 @@ fn exif_orientation_is_applied_before_the_crop() {
     assert_upright("orientation 6, by hand", &p.rgb);
     let raw = prepare(&jpeg_with_orientation(&stored, 1), 32).unwrap();
     assert_ne!(quadrant_colours(&raw.rgb), quadrant_colours(&p.rgb));
+    // The same on the scaled-down decoding path of big JPEGs (shorter side >= 256).
+    let big = image::imageops::resize(&upright, 512, 512, image::imageops::FilterType::Nearest);
+    let stored = ImageBuffer::from_fn(512, 512, |sx, sy| *big.get_pixel(511 - sy, sx));
+    let p = prepare(&jpeg_with_orientation(&stored, 6), 32).unwrap();
+    assert_upright("orientation 6, big JPEG", &p.rgb);
     // A portrait photo reports its upright size.
     let tall = ImageBuffer::from_pixel(40, 20, Rgb([9u8, 9, 9]));
     let p = prepare(&jpeg_with_orientation(&tall, 6), 32).unwrap();

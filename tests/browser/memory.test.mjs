@@ -1,7 +1,8 @@
 // 200 classifications in a row through the upload path (decode, classify, draw) on the CPU: the
 // worker's wasm memory must not keep growing. After warm-up it may grow by at most 8 MiB. The
 // WebGPU path runs 40 (SwiftShader emulates the GPU on the CPU: a ResNet-56 pass takes about a
-// second there).
+// second there). A 40 MP JPEG (made in the page with a canvas) followed by 100 small images may
+// raise the memory by at most 48 MiB: big JPEGs are decoded scaled down inside the DCT.
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -62,3 +63,56 @@ async function measure(runs) {
   assert.equal(Number(await page.locator('#result').getAttribute('data-count')), before + runs + WARMUP);
   errors.assertNone();
 }
+
+test('a 40 MP JPEG, then 100 small images: the wasm memory grows by at most 48 MiB', async (t) => {
+  await useBackend(page, errors, 'cpu');
+  const files = [];
+  for (const e of await galleryEntries()) files.push([...(await readFile(join(WWW, 'gallery', e.file)))]);
+  const r = await errors.race(page.evaluate(async ({ files }) => {
+    const first = await window.lcnetDebug.classifyBytes(files[0], 'before.png');
+    // 7296 x 5472 = 39.9 MP, just under the 40 MP limit: quadrants of colour under noise, as a JPEG
+    // from the browser's encoder.
+    const c = new OffscreenCanvas(7296, 5472);
+    const g = c.getContext('2d');
+    const colours = ['#d22', '#2a2', '#22d', '#eee'];
+    for (let q = 0; q < 4; q++) {
+      g.fillStyle = colours[q];
+      g.fillRect((q % 2) * 3648, Math.floor(q / 2) * 2736, 3648, 2736);
+    }
+    // Noise, as in a real photo, so the file is as big as a camera's (JPEG codes each 8x8 block on
+    // its own: a tiled noise pattern costs as much as noise everywhere).
+    const tile = new ImageData(256, 256);
+    for (let i = 0; i < tile.data.length; i++) tile.data[i] = (i % 4 === 3) ? 90 : Math.random() * 255;
+    const noise = new OffscreenCanvas(256, 256);
+    noise.getContext('2d').putImageData(tile, 0, 0);
+    for (let y = 0; y < 5472; y += 256) for (let x = 0; x < 7296; x += 256) g.drawImage(noise, x, y);
+    const blob = await c.convertToBlob({ type: 'image/jpeg', quality: 0.85 });
+    const bytes = new Uint8Array(await blob.arrayBuffer());
+    const big = await window.lcnetDebug.classifyBytes(bytes, 'big.jpg');
+    const after = [];
+    for (let i = 0; i < 100; i++) {
+      const o = await window.lcnetDebug.classifyBytes(files[i % files.length], `small-${i}.png`);
+      after.push({ mem: o.wasm_memory_bytes, label: o.trace.prediction.label, blocks: o.trace.blocks.length });
+    }
+    return {
+      base: first.wasm_memory_bytes, jpegBytes: bytes.length, big: { mem: big.wasm_memory_bytes, w: big.prepared.source_width,
+        h: big.prepared.source_height, label: big.trace.prediction.label }, after,
+    };
+  }, { files }));
+  const peak = Math.max(r.big.mem, ...r.after.map((a) => a.mem));
+  const growth = peak - r.base;
+  t.diagnostic(`40 MP JPEG (${(r.jpegBytes / 2 ** 20).toFixed(1)} MiB file): wasm memory ${(r.base / 2 ** 20).toFixed(1)} -> ` +
+    `${(peak / 2 ** 20).toFixed(1)} MiB (growth ${(growth / 2 ** 20).toFixed(1)} MiB)`);
+  assert.deepEqual([r.big.w, r.big.h], [7296, 5472]);
+  assert.ok(r.big.label.length > 0);
+  assert.ok(growth <= 48 * 2 ** 20, `wasm memory grew by ${growth} bytes`);
+  // The small images after it still classify as before.
+  const labels = new Map();
+  for (const [i, a] of r.after.entries()) {
+    assert.ok(a.blocks > 0);
+    const k = i % files.length;
+    if (labels.has(k)) assert.equal(a.label, labels.get(k), `image ${k} keeps its prediction`);
+    labels.set(k, a.label);
+  }
+  errors.assertNone();
+});
