@@ -8,7 +8,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 
 import {
-  requireBuild, serve, launch, openReady, nextOutcome, galleryEntries, useBackend, WWW, BACKENDS,
+  requireBuild, serve, launch, openReady, nextOutcome, galleryEntries, useBackend, WWW, BACKENDS, ROOT,
 } from './harness.mjs';
 import { png, solidPngStreamed, SVG, TEXT } from './fixtures.mjs';
 
@@ -150,6 +150,27 @@ test('valid JPEG upload classifies', async () => {
   assert.equal(out.prepared.source_format, 'Jpeg');
   assert.equal(out.prepared.source_width, 64);
   assert.equal(out.prepared.source_height, 48);
+  errors.assertNone();
+});
+
+test('a phone photo with EXIF orientation 6: preview, network view and network agree, upright', async () => {
+  const media = join(ROOT, 'tests', 'browser', 'media');
+  const file = async (name) => ({ name, mimeType: 'image/jpeg', buffer: await readFile(join(media, name)) });
+  const upright = await expectUploadWorks(await file('exif-upright.jpg'));
+  const turned = await expectUploadWorks(await file('exif-6.jpg'));
+  // The stored pixels are 64x96; shown upright they are 96x64, in the preview as to the network.
+  assert.deepEqual([turned.prepared.source_width, turned.prepared.source_height], [96, 64]);
+  const preview = await page.evaluate(() => {
+    const img = document.getElementById('original');
+    return [img.naturalWidth, img.naturalHeight];
+  });
+  assert.deepEqual(preview, [96, 64], 'the browser shows it upright');
+  // What the network sees is the upright picture (JPEG noise aside): red left, blue right.
+  const diff = upright.prepared.rgb.map((v, i) => Math.abs(v - turned.prepared.rgb[i]));
+  assert.ok(Math.max(...diff) < 40, `largest pixel difference ${Math.max(...diff)}`);
+  const px = (rgb, x, y) => rgb.slice((y * 32 + x) * 3, (y * 32 + x) * 3 + 3);
+  assert.ok(px(turned.prepared.rgb, 4, 20)[0] > 150, 'left half red');
+  assert.ok(px(turned.prepared.rgb, 27, 20)[2] > 150, 'right half blue');
   errors.assertNone();
 });
 
