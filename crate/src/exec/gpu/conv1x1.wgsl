@@ -1,16 +1,7 @@
 // 1x1 projection shortcut (stride 1 or 2, no padding) with its folded batch-norm bias.
 // One invocation per output pixel; workgroup row y is the output channel.
 
-struct Params {
-    c_in: u32,
-    c_out: u32,
-    h_in: u32,
-    w_in: u32,
-    h_out: u32,
-    w_out: u32,
-    stride: u32,
-    flags: u32,
-}
+// `Params`: conv_params.wgsl, prepended.
 
 @group(0) @binding(0) var<uniform> p: Params;
 @group(0) @binding(1) var<storage, read> x: array<f32>;

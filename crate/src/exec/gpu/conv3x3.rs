@@ -6,7 +6,10 @@ use bytemuck::{Pod, Zeroable};
 use super::{groups_for, Dispatch, GpuContext};
 use crate::Result;
 
-pub(crate) const WGSL: &str = include_str!("conv3x3.wgsl");
+pub(crate) const WGSL: &str = concat!(
+    include_str!("conv_params.wgsl"),
+    include_str!("conv3x3.wgsl")
+);
 
 /// Apply ReLU to the output.
 pub const RELU: u32 = 1;

@@ -7,16 +7,7 @@
 // `sel.kept[j]` scaled by `sel.scale[j]` (C-gate * L-gate), and the bias is scaled by the L-gate.
 // Work is proportional to the number of kept channels.
 
-struct Params {
-    c_in: u32,    // input channels of the weight tensor (and of the input in dense modes)
-    c_out: u32,   // output channels of the weight tensor (= capacity of the kept list)
-    h_in: u32,
-    w_in: u32,
-    h_out: u32,
-    w_out: u32,
-    stride: u32,
-    flags: u32,
-}
+// `Params`: conv_params.wgsl, prepended.
 
 const RELU: u32 = 1u;
 const OUT_LIST: u32 = 2u;

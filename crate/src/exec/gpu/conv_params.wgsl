@@ -1,0 +1,13 @@
+// The uniform block of conv3x3.wgsl and conv1x1.wgsl (`ConvParams` in conv3x3.rs), prepended to
+// both by the Rust side (WGSL has no includes).
+
+struct Params {
+    c_in: u32,    // input channels of the weight tensor (and of the input in dense modes)
+    c_out: u32,   // output channels of the weight tensor (= capacity of the kept list)
+    h_in: u32,
+    w_in: u32,
+    h_out: u32,
+    w_out: u32,
+    stride: u32,
+    flags: u32,
+}
