@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import {
   requireBuild, serve, launch, openReady, galleryEntries, useBackend, BACKENDS, WWW,
 } from './harness.mjs';
+import { solidPngStreamed } from './fixtures.mjs';
 
 const RUNS = { cpu: 200, webgpu: 40 };
 const WARMUP = 10;
@@ -114,5 +115,33 @@ test('a 40 MP JPEG, then 100 small images: the wasm memory grows by at most 48 M
     if (labels.has(k)) assert.equal(a.label, labels.get(k), `image ${k} keeps its prediction`);
     labels.set(k, a.label);
   }
+  errors.assertNone();
+});
+
+test('a 40 MP PNG grows the memory for one image only: the worker is replaced after it', async (t) => {
+  await useBackend(page, errors, 'cpu');
+  const small = [...(await readFile(join(WWW, 'gallery', (await galleryEntries())[0].file)))];
+  // Solid colour: a small file that decodes to 7296 x 5472 pixels (120 MB as RGB).
+  const big = [...(await solidPngStreamed(7296, 5472, [40, 120, 200]))];
+  const r = await errors.race(page.evaluate(async ({ big, small }) => {
+    const recycled = () => Number(document.body.dataset.recycled || 0);
+    const before = recycled();
+    const first = await window.lcnetDebug.classifyBytes(small, 'before.png');
+    const b = await window.lcnetDebug.classifyBytes(big, 'big.png');
+    while (recycled() === before) await new Promise((ok) => setTimeout(ok, 50));
+    const after = [];
+    for (let i = 0; i < 5; i++) after.push((await window.lcnetDebug.classifyBytes(small, `after-${i}.png`)).wasm_memory_bytes);
+    return {
+      base: first.wasm_memory_bytes, big: b.wasm_memory_bytes, size: [b.prepared.source_width, b.prepared.source_height],
+      after, backend: window.lcnetDebug.output.backend, label: window.lcnetDebug.output.trace.prediction.label,
+    };
+  }, { big, small }));
+  const mib = (v) => (v / 2 ** 20).toFixed(1);
+  t.diagnostic(`40 MP PNG: wasm memory ${mib(r.base)} -> ${mib(r.big)} MiB, after the replacement ${r.after.map(mib).join(', ')} MiB`);
+  assert.deepEqual(r.size, [7296, 5472]);
+  assert.ok(r.big - r.base > 48 * 2 ** 20, 'the big PNG did grow the memory (else this test checks nothing)');
+  assert.ok(Math.max(...r.after) - r.base <= 48 * 2 ** 20, 'no lasting growth over 48 MiB');
+  assert.equal(r.backend, 'cpu', 'the replacement worker runs on the chosen backend');
+  assert.ok(r.label.length > 0);
   errors.assertNone();
 });

@@ -9,7 +9,7 @@ import { cssVariables } from './theme.js';
 import * as V from './view.js';
 import { $, state } from './state.js';
 import { setStatus, fatal } from './status.js';
-import { startWorker } from './worker-client.js';
+import { startWorker, request } from './worker-client.js';
 import { setBackend, initBackendToggle } from './backend.js';
 import { rerun } from './prediction.js';
 import { initInputs, loadGallery } from './input.js';
@@ -24,6 +24,13 @@ import { initCamera } from './camera.js';
 for (const [k, v] of cssVariables()) document.documentElement.style.setProperty(k, v);
 
 function onReady(m) {
+  if (m.recycled) {
+    // A fresh worker replaced one whose memory a big input had grown: keep the page as it is,
+    // only put the new worker on the backend the visitor chose.
+    document.body.dataset.recycled = String(m.recycled);
+    if (m.backend !== state.backend) request({ cmd: 'backend', name: state.backend }).catch(() => {});
+    return;
+  }
   state.card = m.card;
   state.simd = m.simd;
   state.relaxed = m.relaxed;

@@ -4,19 +4,33 @@
 let worker = null;
 const pending = new Map();
 let nextId = 1;
+let handlers = null;
+// The worker's wasm memory when it became ready, and how often it was replaced.
+let baseMemory = null;
+let recycled = 0;
+
+// WebAssembly memory never shrinks: once a big input (a 40 MP PNG decodes to 160 MB) has grown
+// it past this much above where it started, the worker is replaced by a fresh one.
+const MEMORY_SLACK = 48 * 2 ** 20;
 
 /**
  * Starts the worker. `?wasm=simd128` on the page's address reaches the worker, which then loads
  * the plain build.
  * @param {(m: object) => void} onEvent every message that answers no request: loading progress,
- *   ready, a backend change, a fatal error
+ *   ready (also from a replacement worker, with `recycled > 0`), a backend change, a fatal error
  * @param {(ev: ErrorEvent) => void} onError the worker itself failed (for example it could not load)
  */
 export function startWorker(onEvent, onError) {
+  handlers = { onEvent, onError };
+  spawn();
+}
+
+function spawn() {
   const workerUrl = new URL('./worker.js', import.meta.url);
   const wasmChoice = new URLSearchParams(location.search).get('wasm');
   if (wasmChoice) workerUrl.searchParams.set('wasm', wasmChoice);
   worker = new Worker(workerUrl, { type: 'module' });
+  baseMemory = null;
   worker.onmessage = (ev) => {
     const m = ev.data;
     if (m.id !== undefined && pending.has(m.id)) {
@@ -24,11 +38,23 @@ export function startWorker(onEvent, onError) {
       pending.delete(m.id);
       if (m.error !== undefined) p.reject(new Error(m.error));
       else p.resolve(m.output);
+      if (baseMemory !== null && m.output?.wasm_memory_bytes > baseMemory + MEMORY_SLACK && pending.size === 0) recycle();
       return;
     }
-    onEvent(m);
+    if (m.status === 'ready') {
+      baseMemory = m.wasm_memory_bytes;
+      m.recycled = recycled;
+    }
+    handlers.onEvent(m);
   };
-  worker.onerror = onError;
+  worker.onerror = handlers.onError;
+}
+
+// Replaces the worker; requests sent meanwhile wait in the new one's queue until it is ready.
+function recycle() {
+  worker.terminate();
+  recycled += 1;
+  spawn();
 }
 
 /**
