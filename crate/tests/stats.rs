@@ -67,6 +67,21 @@ fn check(seed: u64) -> bool {
     varied
 }
 
+/// Thresholds that skip some blocks and channels of the random models.
+const TH: Thresholds = Thresholds {
+    tau_l: 0.2,
+    tau_c: 0.3,
+};
+
+/// Images (RGB bytes back to back) labelled `i % classes` in order.
+fn labelled<'a>(cfg: &lcnet::Config, rgb: &'a [u8], classes: usize) -> Vec<(usize, &'a [u8])> {
+    let per = cfg.image_size * cfg.image_size * 3;
+    rgb.chunks(per)
+        .enumerate()
+        .map(|(i, x)| (i % classes, x))
+        .collect()
+}
+
 /// The CLI evaluates on every core: split over threads, the result is the sequential one, per
 /// image and in input order (25 images over 4 threads: uneven parts).
 #[test]
@@ -75,26 +90,17 @@ fn parallel_evaluation_equals_sequential() {
     let net = random_model(&cfg, 11);
     let n = 25;
     let rgb = random_rgb(&cfg, n, 11);
-    let per = cfg.image_size * cfg.image_size * 3;
-    let samples: Vec<(usize, &[u8])> = rgb
-        .chunks(per)
-        .enumerate()
-        .map(|(i, x)| (i % 10, x))
-        .collect();
-    let th = Thresholds {
-        tau_l: 0.2,
-        tau_c: 0.3,
-    };
+    let samples = labelled(&cfg, &rgb, 10);
     let cpu = Cpu::new(&net);
     for mode in [Mode::Dynamic, Mode::Static] {
-        let one = evaluate(&cpu, &samples, mode, th).unwrap();
+        let one = evaluate(&cpu, &samples, mode, TH).unwrap();
         for threads in [1, 4, 40] {
-            let par = evaluate_parallel(&cpu, &samples, mode, th, threads).unwrap();
+            let par = evaluate_parallel(&cpu, &samples, mode, TH, threads).unwrap();
             assert_eq!(par, one, "{mode:?}, {threads} threads");
         }
         assert_eq!(one.images, n);
     }
-    let r = evaluate(&cpu, &samples, Mode::Dynamic, th).unwrap();
+    let r = evaluate(&cpu, &samples, Mode::Dynamic, TH).unwrap();
     assert!(
         r.block_ran.iter().flatten().any(|&x| !x),
         "some block was skipped"
@@ -109,17 +115,7 @@ fn examples_span_each_class_from_cheapest_to_costliest() {
     let net = random_model(&cfg, 3);
     let n = 30;
     let rgb = random_rgb(&cfg, n, 3);
-    let per = cfg.image_size * cfg.image_size * 3;
-    let samples: Vec<(usize, &[u8])> = rgb
-        .chunks(per)
-        .enumerate()
-        .map(|(i, x)| (i % 3, x))
-        .collect();
-    let th = Thresholds {
-        tau_l: 0.2,
-        tau_c: 0.3,
-    };
-    let r = evaluate(&Cpu::new(&net), &samples, Mode::Dynamic, th).unwrap();
+    let r = evaluate(&Cpu::new(&net), &labelled(&cfg, &rgb, 3), Mode::Dynamic, TH).unwrap();
     let ex = lcnet::stats::examples(&r, cfg.num_classes, 4);
     // Classes 0..3 have 10 images each, the others none.
     assert_eq!(ex.len(), 12);
