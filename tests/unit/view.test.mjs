@@ -221,3 +221,8 @@ test('cameraErrorText names the cause and says the rest keeps working', () => {
   assert.equal(V.frameRateText(3, 'webgpu'), '3.0 frames/s on WebGPU');
   assert.equal(V.frameRateText(NaN, 'cpu'), '');
 });
+
+test('cameraBackendText gives the measured time per frame of each backend', () => {
+  assert.equal(V.cameraBackendText({ cpu: 3.14, webgpu: 260 }), '(CPU 3.1 ms vs WebGPU 260 ms per frame here)');
+  assert.equal(V.cameraBackendText({ cpu: 3.14 }), '(3.1 ms per frame)');
+});

@@ -1,6 +1,7 @@
 // The camera as an input (getUserMedia): frames are classified one after another, each as soon
 // as the previous answer is back, through the same path as an upload, so the prediction, the
-// visualizer and the MACs follow the picture live. "Freeze" stops the camera and keeps the last
+// visualizer and the MACs follow the picture live. The first frames are timed on each backend
+// the page has, and the live loop runs on the faster one. "Freeze" stops the camera and keeps the last
 // frame as the shown image for the other views; hiding the tab also releases the camera.
 
 import * as V from './view.js';
@@ -13,7 +14,10 @@ import { classifyFrame } from './prediction.js';
 // network sees 32x32.
 const FRAME_SIDE = 128;
 
-const cam = { stream: null, running: false, frames: 0, since: 0, canvas: null };
+// Frames timed per backend before the live loop picks one.
+const PROBE_FRAMES = 3;
+
+const cam = { stream: null, running: false, frames: 0, since: 0, canvas: null, backend: null, why: '' };
 
 /** Whether a camera is running. */
 export function cameraRunning() {
@@ -96,8 +100,37 @@ function grab(video) {
   return { frame: ctx.getImageData(0, 0, FRAME_SIDE, FRAME_SIDE), url: cam.canvas.toDataURL('image/jpeg', 0.85) };
 }
 
+// Times PROBE_FRAMES frames on each backend the page has (median of the worker's measured
+// inference time) and keeps the faster for the live loop.
+async function chooseBackend(video) {
+  const backends = state.webgpu?.available ? ['cpu', 'webgpu'] : ['cpu'];
+  const ms = {};
+  for (const b of backends) {
+    const t = [];
+    for (let i = 0; i < PROBE_FRAMES && cam.running; i++) {
+      const { frame, url } = grab(video);
+      const out = await classifyFrame(frame, { name: 'camera', url, live: true }, b);
+      t.push(out.timings.classify_ms);
+    }
+    ms[b] = V.median(t);
+  }
+  cam.backend = backends.reduce((a, b) => (ms[b] < ms[a] ? b : a));
+  cam.why = V.cameraBackendText(ms);
+}
+
 async function loop() {
   const video = $('camera-video');
+  while (cam.running && (video.readyState < 2 || !video.videoWidth)) {
+    await new Promise((r) => requestAnimationFrame(r));
+  }
+  try {
+    await chooseBackend(video);
+  } catch {
+    stopCamera(); // classifyFrame has shown the error
+    return;
+  }
+  cam.frames = 0;
+  cam.since = performance.now();
   while (cam.running) {
     if (video.readyState < 2 || !video.videoWidth) {
       await new Promise((r) => requestAnimationFrame(r));
@@ -105,7 +138,7 @@ async function loop() {
     }
     const { frame, url } = grab(video);
     try {
-      await classifyFrame(frame, { name: 'camera', url, live: true });
+      await classifyFrame(frame, { name: 'camera', url, live: true }, cam.backend);
     } catch {
       stopCamera(); // classifyFrame has shown the error
       return;
@@ -113,7 +146,7 @@ async function loop() {
     if (!cam.running) break; // stopped while this frame was on its way
     cam.frames += 1;
     const rate = (1000 * cam.frames) / (performance.now() - cam.since);
-    $('camera-rate').textContent = V.frameRateText(rate, state.backend);
+    $('camera-rate').textContent = `${V.frameRateText(rate, cam.backend)} ${cam.why}`;
     document.body.dataset.cameraFrames = String(cam.frames);
   }
 }

@@ -40,6 +40,10 @@ export function installDebugHooks() {
     get backend() {
       return state.backend;
     },
+    /** Whether the worker has a working WebGPU model. */
+    get webgpuAvailable() {
+      return Boolean(state.webgpu?.available);
+    },
     get output() {
       return state.output;
     },

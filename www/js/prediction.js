@@ -29,10 +29,11 @@ export function classifyFile(bytes, source) {
  * preparation as a file (`prepareRgba` in the worker).
  * @param {ImageData} frame
  * @param {{name: string, url: string, live?: boolean}} source
+ * @param {string} [backend] 'cpu' or 'webgpu' for this frame (default: the page's backend)
  * @returns {Promise<object>} the worker's output
  */
-export function classifyFrame(frame, source) {
-  const msg = { cmd: 'classify', frame: { rgba: frame.data, width: frame.width, height: frame.height } };
+export function classifyFrame(frame, source, backend) {
+  const msg = { cmd: 'classify', backend, frame: { rgba: frame.data, width: frame.width, height: frame.height } };
   return classifySource(msg, [frame.data.buffer], source);
 }
 
@@ -143,7 +144,9 @@ function drawInput(canvas, prepared) {
 function showOutput(output) {
   const view = V.buildView(output.trace);
   // The worker may have fallen back to the CPU while answering.
-  if (output.backend && (output.backend !== state.backend || output.webgpu?.note !== state.webgpu.note)) {
+  // (A live camera frame may run on another backend than the page's: see camera.js.)
+  const changed = !state.shown?.live && output.backend !== state.backend;
+  if (output.backend && (changed || output.webgpu?.note !== state.webgpu.note)) {
     setBackend(output.backend, output.webgpu || state.webgpu);
   }
   state.output = output;

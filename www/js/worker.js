@@ -262,10 +262,10 @@ setInterval(() => {
   }
 }, 500);
 
-// One image through the current backend: {trace, backend}. A GPU failure falls back to the CPU
-// for this image and the following ones.
-async function infer(rgb, tauL, tauC, exec = 'dynamic') {
-  if (backend === 'webgpu') {
+// One image through the current backend (or `use`, when the request names one the worker has):
+// {trace, backend}. A GPU failure falls back to the CPU for this image and the following ones.
+async function infer(rgb, tauL, tauC, exec = 'dynamic', use = backend) {
+  if (use === 'webgpu' && gpu) {
     try {
       const failed = gpu.failure();
       if (failed) throw new Error(failed);
@@ -298,7 +298,8 @@ async function classify(msg) {
     prepared = model.prepare(toBytes(msg.bytes));
   }
   const t1 = performance.now();
-  const { trace, backend: used } = await infer(Uint8Array.from(prepared.rgb), tauL, tauC);
+  const use = msg.backend === 'cpu' || msg.backend === 'webgpu' ? msg.backend : backend;
+  const { trace, backend: used } = await infer(Uint8Array.from(prepared.rgb), tauL, tauC, 'dynamic', use);
   const t2 = performance.now();
   return {
     prepared,
