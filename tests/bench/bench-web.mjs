@@ -44,8 +44,23 @@ const server = await serve();
 const browser = await launch();
 try {
   const url = opt.wasm ? `${server.url}?wasm=${encodeURIComponent(opt.wasm)}` : server.url;
+  // Every response of the first visit, with the bytes its body took on the wire (as this
+  // server sends it: no compression) and gzipped (what a static host that compresses would send).
+  const fetched = [];
+  const onResponse = (r) => fetched.push(r.body().then((body) => r.request().sizes().then((sz) => ({
+    url: new URL(r.url()).pathname, sent: sz.responseBodySize, gzip: gzipSync(body, { level: 9 }).length,
+  }))).catch(() => null));
+  browser.context.on('response', onResponse);
   const wallCold = performance.now();
   const { page, errors } = await openReady(browser.context, url);
+  browser.context.off('response', onResponse);
+  const files = (await Promise.all(fetched)).filter(Boolean);
+  const download = {
+    files: files.length,
+    sent_bytes: files.reduce((n, f) => n + f.sent, 0),
+    gzip_bytes: files.reduce((n, f) => n + f.gzip, 0),
+    largest: [...files].sort((a, b) => b.sent - a.sent).slice(0, 4),
+  };
   const load = {
     cold: { ...(await page.evaluate(() => window.lcnetDebug.loadMs)), page_ms: performance.now() - wallCold },
   };
@@ -64,6 +79,9 @@ try {
     const f = (l) => `${(l.total / 1000).toFixed(2)} s in the worker (fetch + compile ${(l.fetch / 1000).toFixed(2)} s, ` +
       `CPU model ${(l.cpu / 1000).toFixed(2)} s, WebGPU ${(l.gpu / 1000).toFixed(2)} s), ${(l.page_ms / 1000).toFixed(2)} s from navigation to a classified image`;
     console.log(`wasm module: ${(size.wasm_bytes / 1e6).toFixed(2)} MB, ${(size.wasm_gzip_bytes / 1e6).toFixed(2)} MB gzipped`);
+    console.log(`first visit downloads ${download.files} files: ${(download.sent_bytes / 1e6).toFixed(2)} MB as sent by this ` +
+      `server (uncompressed), ${(download.gzip_bytes / 1e6).toFixed(2)} MB gzipped; largest: ` +
+      download.largest.map((x) => `${x.url} ${(x.sent / 1e6).toFixed(2)} MB`).join(', '));
     console.log(`load, first visit: ${f(load.cold)}`);
     console.log(`load, weights cached${load.warm.cached ? '' : ' (NOT from the cache)'}: ${f(load.warm)}\n`);
   }
@@ -166,7 +184,7 @@ try {
         `${theirs.map((t) => t.toFixed(1)).join(' ')} vs ${ours.map((t) => t.toFixed(1)).join(' ')}\n`);
     }
   }
-  if (opt.json) console.log(JSON.stringify({ size, load, results: summaries }, null, 2));
+  if (opt.json) console.log(JSON.stringify({ size, download, load, results: summaries }, null, 2));
 } finally {
   await browser.close();
   await server.close();
