@@ -156,6 +156,27 @@ impl Config {
     }
 }
 
+/// How the weights file stores its numbers. Every tensor of a file has the same type; 16-bit
+/// files are widened to f32 when loaded (all arithmetic is f32).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum WeightsDtype {
+    #[default]
+    F32,
+    F16,
+    Bf16,
+}
+
+impl WeightsDtype {
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::F32 => "f32",
+            Self::F16 => "f16",
+            Self::Bf16 => "bf16",
+        }
+    }
+}
+
 /// The JSON file shipped next to the weights.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct ModelCard {
@@ -164,6 +185,9 @@ pub struct ModelCard {
     /// sha256 of the safetensors file, hex.
     #[serde(default)]
     pub weights_sha256: Option<String>,
+    /// How the weights file stores its numbers (`f32` when the card does not say).
+    #[serde(default)]
+    pub weights_dtype: WeightsDtype,
     /// Training recipe and logs (free form, written by `weights/train/export.py`).
     #[serde(default)]
     pub training: serde_json::Value,
@@ -178,5 +202,19 @@ impl ModelCard {
             serde_json::from_str(text).map_err(|e| Error::Config(e.to_string()))?;
         card.config.validate()?;
         Ok(card)
+    }
+
+    /// Refuses weights stored in another type than the card says (a card and a file that do
+    /// not belong together).
+    pub fn check_stored(&self, stored: WeightsDtype) -> Result<()> {
+        if stored != self.weights_dtype {
+            return Err(Error::Weights(format!(
+                "the weights file stores {} numbers but its model card says {} \
+                 (do the card and the file belong together?)",
+                stored.name(),
+                self.weights_dtype.name()
+            )));
+        }
+        Ok(())
     }
 }

@@ -13,7 +13,7 @@
 //! use lcnet::exec::{cpu::Cpu, Executor};
 //! use lcnet::{preprocess, LcNet, ModelCard, Thresholds};
 //! let card = ModelCard::from_json(&std::fs::read_to_string("weights/lcnet-resnet56.json")?)?;
-//! let net = LcNet::load("weights/lcnet-resnet56.safetensors".as_ref(), &card.config)?;
+//! let net = LcNet::load_for_card("weights/lcnet-resnet56.safetensors".as_ref(), &card)?;
 //! let img = preprocess::prepare(&std::fs::read("cat.png")?, card.config.image_size)?;
 //! let trace = Cpu::new(&net).classify(&img, Thresholds::from_config(&card.config))?;
 //! println!("{} using {:.0}% of the static MACs", trace.prediction.label, 100.0 * trace.macs_ratio());
@@ -36,7 +36,7 @@ pub mod stats;
 pub mod sweep;
 pub mod trace;
 
-pub use config::{Config, ModelCard};
+pub use config::{Config, ModelCard, WeightsDtype};
 pub use decision::{Decision, Thresholds};
 pub use error::{Error, Result};
 pub use exec::{Executor, Mode};

@@ -64,8 +64,6 @@ impl Model {
         to_js(&p)
     }
 
-    /// Classifies prepared RGB bytes with real skipping at the given thresholds; returns the
-    /// trace (see `trace.rs`).
     /// A camera frame (RGBA bytes of a `width x height` canvas) -> what `prepare` returns.
     #[wasm_bindgen(js_name = prepareRgba)]
     pub fn prepare_rgba(&self, rgba: &[u8], width: u32, height: u32) -> Result<JsValue, JsError> {
@@ -74,6 +72,8 @@ impl Model {
         to_js(&p)
     }
 
+    /// Classifies prepared RGB bytes with real skipping at the given thresholds; returns the
+    /// trace (see `trace.rs`).
     pub fn classify(&self, rgb: &[u8], tau_l: f32, tau_c: f32) -> Result<JsValue, JsError> {
         self.run(rgb, Mode::Dynamic, Thresholds { tau_l, tau_c })
     }

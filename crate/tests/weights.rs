@@ -6,12 +6,12 @@ mod common;
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
-use candle_core::{Device, Tensor};
+use candle_core::{DType, Device, Tensor};
 use common::*;
 use lcnet::dataset;
 use lcnet::eval::evaluate;
 use lcnet::exec::cpu::Cpu;
-use lcnet::{LcNet, Mode, ModelCard, Thresholds};
+use lcnet::{LcNet, Mode, ModelCard, Thresholds, WeightsDtype};
 use serde_json::Value;
 
 /// Every committed `weights/**/*.safetensors` with its card.
@@ -34,7 +34,7 @@ fn committed_weights() -> Vec<PathBuf> {
 fn load(path: &Path) -> (LcNet, ModelCard) {
     let card = ModelCard::from_json(&std::fs::read_to_string(path.with_extension("json")).unwrap())
         .unwrap();
-    let net = LcNet::load(path, &card.config).unwrap();
+    let net = LcNet::load_for_card(path, &card).unwrap();
     (net, card)
 }
 
@@ -171,14 +171,116 @@ fn reproduces_recorded_subset_accuracy() {
     }
 }
 
-fn save_and_load(tensors: &HashMap<String, Tensor>, cfg: &lcnet::Config) -> String {
-    let path = std::env::temp_dir().join(format!("lcnet-test-{}.safetensors", std::process::id()));
+/// `tensors` as the bytes of a safetensors file.
+fn to_bytes(tensors: &HashMap<String, Tensor>) -> Vec<u8> {
+    let path = std::env::temp_dir().join(format!(
+        "lcnet-test-{}-{:?}.safetensors",
+        std::process::id(),
+        std::thread::current().id()
+    ));
     candle_core::safetensors::save(tensors, &path).unwrap();
     let bytes = std::fs::read(&path).unwrap();
     std::fs::remove_file(&path).ok();
-    LcNet::from_safetensors_bytes(&bytes, cfg)
+    bytes
+}
+
+fn save_and_load(tensors: &HashMap<String, Tensor>, cfg: &lcnet::Config) -> String {
+    LcNet::from_safetensors_bytes(&to_bytes(tensors), cfg)
         .unwrap_err()
         .to_string()
+}
+
+fn cast(tensors: &HashMap<String, Tensor>, dtype: DType) -> HashMap<String, Tensor> {
+    tensors
+        .iter()
+        .map(|(k, v)| (k.clone(), v.to_dtype(dtype).unwrap()))
+        .collect()
+}
+
+/// The logits of `net` on the first 8 images of the committed test subset.
+fn subset_logits(net: &LcNet, th: Thresholds) -> Vec<Vec<f32>> {
+    let bin = repo_root().join("crate/tests/fixtures/cifar10-test-200.bin");
+    let samples = dataset::load_test(&bin, net.config(), 8).unwrap();
+    let rgb: Vec<u8> = samples.iter().flat_map(|s| s.rgb.iter().copied()).collect();
+    run_path(net, &rgb, samples.len(), Via::CpuDynamic, th).0
+}
+
+/// 16-bit files (the demo model ships as f16) load widened to f32: exactly the network of the
+/// f32 file rounded to 16 bits, and close to the unrounded one. Compared against the smoke
+/// model's f32 file, rounded here by candle.
+#[test]
+fn sixteen_bit_weights_load_widened() {
+    let path = repo_root().join("weights/smoke/lcnet-resnet8.safetensors");
+    let (wide, card) = load(&path);
+    assert_eq!(wide.stored(), WeightsDtype::F32);
+    let th = Thresholds::from_config(&card.config);
+    let reference = subset_logits(&wide, th);
+    let f32_tensors = candle_core::safetensors::load(&path, &Device::Cpu).unwrap();
+    // Largest logit change allowed by rounding the weights (f16 keeps 11 significant bits,
+    // bf16 8; the smoke model's logits are of order 1-10).
+    for (dtype, stored, tolerance) in [
+        (DType::F16, WeightsDtype::F16, 0.05),
+        (DType::BF16, WeightsDtype::Bf16, 0.5),
+    ] {
+        let narrow = cast(&f32_tensors, dtype);
+        let net = LcNet::from_safetensors_bytes(&to_bytes(&narrow), &card.config).unwrap();
+        assert_eq!(net.stored(), stored);
+        let rounded = cast(&narrow, DType::F32);
+        let rounded = LcNet::from_safetensors_bytes(&to_bytes(&rounded), &card.config).unwrap();
+        assert_eq!(rounded.stored(), WeightsDtype::F32);
+        let got = subset_logits(&net, th);
+        assert_eq!(
+            got,
+            subset_logits(&rounded, th),
+            "{stored:?}: widening is exact"
+        );
+        let diff = got
+            .iter()
+            .zip(&reference)
+            .map(|(a, b)| max_abs_diff(a, b))
+            .fold(0.0, f32::max);
+        assert!(
+            diff > 0.0 && diff < tolerance,
+            "{stored:?}: logits moved by {diff}"
+        );
+    }
+}
+
+/// A card and a file stored in different number types do not belong together; a file that
+/// mixes types, or stores integers, is damaged.
+#[test]
+fn weight_types_are_checked() {
+    let path = repo_root().join("weights/smoke/lcnet-resnet8.safetensors");
+    let card_json = std::fs::read_to_string(path.with_extension("json")).unwrap();
+    let card = ModelCard::from_json(&card_json).unwrap();
+    assert_eq!(card.weights_dtype, WeightsDtype::F32);
+    let tensors = candle_core::safetensors::load(&path, &Device::Cpu).unwrap();
+    let half = to_bytes(&cast(&tensors, DType::F16));
+    let e = LcNet::from_card_and_bytes(&card_json, &half)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        e.contains("stores f16 numbers but its model card says f32"),
+        "{e}"
+    );
+    let mut half_card: Value = serde_json::from_str(&card_json).unwrap();
+    half_card["weights_dtype"] = "f16".into();
+    let (net, _) = LcNet::from_card_and_bytes(&half_card.to_string(), &half).unwrap();
+    assert_eq!(net.stored(), WeightsDtype::F16);
+
+    let mut mixed = tensors.clone();
+    let name = "stage2.0.lnet.fc1.weight";
+    mixed.insert(name.into(), tensors[name].to_dtype(DType::BF16).unwrap());
+    let e = save_and_load(&mixed, &card.config);
+    assert!(e.contains(name) && e.contains("mixes number types"), "{e}");
+
+    let mut ints = tensors.clone();
+    ints.insert(name.into(), tensors[name].to_dtype(DType::I64).unwrap());
+    let e = save_and_load(&ints, &card.config);
+    assert!(
+        e.contains(name) && e.contains("expected F32, F16 or BF16"),
+        "{e}"
+    );
 }
 
 #[test]
@@ -197,7 +299,7 @@ fn damaged_weights_name_the_tensor() {
     let mut shaped = good.clone();
     shaped.insert(
         "stage1.0.conv1.weight".into(),
-        Tensor::zeros((8, 8, 1, 1), candle_core::DType::F32, &Device::Cpu).unwrap(),
+        Tensor::zeros((8, 8, 1, 1), DType::F32, &Device::Cpu).unwrap(),
     );
     let e = save_and_load(&shaped, &cfg);
     assert!(
@@ -208,7 +310,7 @@ fn damaged_weights_name_the_tensor() {
     let mut extra = good.clone();
     extra.insert(
         "stage9.0.conv1.weight".into(),
-        Tensor::zeros(3, candle_core::DType::F32, &Device::Cpu).unwrap(),
+        Tensor::zeros(3, DType::F32, &Device::Cpu).unwrap(),
     );
     let e = save_and_load(&extra, &cfg);
     assert!(e.contains("unexpected tensor stage9.0.conv1.weight"), "{e}");

@@ -97,6 +97,11 @@ test('modelSummary prefers the Rust runtime\'s measurement, then the trainer\'s'
   const plain = { name: 'static', config: { depth: 56, gated: false, num_classes: 10 }, results: null };
   assert.equal(V.modelSummary(plain), 'static · ResNet-56, 27 blocks · 10 classes');
   assert.equal(V.measuredResult({ pytorch: { accuracy: 3 } }), null);
+  assert.equal(
+    V.modelSummary({ ...plain, weights_dtype: 'f16' }),
+    'static · ResNet-56, 27 blocks · 10 classes · weights stored as f16',
+  );
+  assert.equal(V.modelSummary({ ...plain, weights_dtype: 'f32' }), V.modelSummary(plain));
 });
 
 for (const depth of [8, 20, 56, 110]) {

@@ -1,7 +1,13 @@
 """Writes the model card and the test fixtures for trained weights.
 
     python weights/train/export.py --weights weights/lcnet-resnet56.safetensors \
-        --name lcnet-resnet56 [--fixtures crate/tests/fixtures] [--gallery www/gallery]
+        --name lcnet-resnet56 [--store f16 --out PATH] [--fixtures crate/tests/fixtures] \
+        [--gallery www/gallery]
+
+* `--store f16` (or `bf16`): the shipped file at `--out` holds the trained f32 weights rounded
+  to 16 bits (half the download); everything below is measured on those rounded weights (widened
+  back to f32, as the Rust crate does), and the card also records the f32 weights' results on
+  the same images and how far the two differ (`results.pytorch.storage`).
 
 * `<weights>.json` (the model card read by the Rust crate and the page): architecture config,
   class names, normalization, default thresholds, training recipe and log, sha256 of the
@@ -25,7 +31,7 @@ from pathlib import Path
 import numpy as np
 import torch
 from PIL import Image
-from safetensors.torch import load_file
+from safetensors.torch import load_file, save_file
 
 sys.path.insert(0, str(Path(__file__).parent))
 from data import CLASSES, MEAN, STD, load_split  # noqa: E402
@@ -70,7 +76,30 @@ def run(model: LCNet, images: np.ndarray, batch=500):
     return out
 
 
-def card(model, name, weights: Path, results: dict, log: dict | None):
+STORE = {"f32": torch.float32, "f16": torch.float16, "bf16": torch.bfloat16}
+
+
+def store(weights: Path, out: Path, dtype: str):
+    """Writes the f32 weights at `weights` to `out` rounded to `dtype` (round to nearest even)."""
+    sd = load_file(str(weights))
+    assert all(v.dtype == torch.float32 for v in sd.values()), "expected f32 trained weights"
+    save_file({k: v.to(STORE[dtype]).contiguous() for k, v in sd.items()}, str(out))
+
+
+def storage_report(reference: dict, stored: dict, labels: np.ndarray, dtype: str):
+    """How the rounded weights' results differ from the f32 weights' on the same images."""
+    ref_pred = reference["logits"].argmax(1).numpy()
+    pred = stored["logits"].argmax(1).numpy()
+    return {
+        "dtype": dtype,
+        "f32_accuracy": float((ref_pred == labels).mean()),
+        "f32_mean_macs": float(reference["macs"].mean()),
+        "max_abs_logit_diff": float((reference["logits"] - stored["logits"]).abs().max()),
+        "predictions_changed": int((ref_pred != pred).sum()),
+    }
+
+
+def card(model, name, weights: Path, dtype: str, results: dict, log: dict | None):
     return {
         "name": name,
         "config": {
@@ -88,6 +117,7 @@ def card(model, name, weights: Path, results: dict, log: dict | None):
             "bn_eps": 1e-5,
         },
         "weights_sha256": hashlib.sha256(weights.read_bytes()).hexdigest(),
+        "weights_dtype": dtype,
         "training": log or {},
         "results": results,
     }
@@ -127,10 +157,16 @@ def main():
     p.add_argument("--fixtures")
     p.add_argument("--gallery")
     p.add_argument("--limit", type=int, default=0, help="evaluate on the first N test images")
+    p.add_argument("--store", choices=sorted(STORE), default="f32", help="number type shipped")
+    p.add_argument("--out", help="where the shipped weights go [default: --weights]")
     args = p.parse_args()
     torch.set_num_threads(2)
 
-    weights = Path(args.weights)
+    trained = Path(args.weights)
+    weights = Path(args.out) if args.out else trained
+    if args.store != "f32":
+        assert weights.resolve() != trained.resolve(), "--store f16/bf16 needs an --out path"
+        store(trained, weights, args.store)
     model = build(weights, args.gate_hidden)
     test_x, test_y, names = load_split(args.data, "test")
     if args.limit:
@@ -148,9 +184,13 @@ def main():
             "macs_ratio": float(out["macs"].mean() / smacs),
         }
     }
+    if args.store != "f32":
+        reference = run(build(trained, args.gate_hidden), test_x)
+        results["pytorch"]["storage"] = storage_report(reference, out, test_y, args.store)
     log = json.loads(Path(args.log).read_text()) if args.log else None
     card_path = weights.with_suffix(".json")
-    card_path.write_text(json.dumps(card(model, args.name, weights, results, log), indent=1) + "\n")
+    doc = card(model, args.name, weights, args.store, results, log)
+    card_path.write_text(json.dumps(doc, indent=1) + "\n")
     print(json.dumps(results))
 
     if args.fixtures:

@@ -215,7 +215,8 @@ export function backendText(backend, { simd = false, relaxed = false, adapter = 
 /**
  * One line about the loaded model, from its card.
  * @param {object} card the model card (`crate/src/config.rs::ModelCard`)
- * @returns {string} e.g. "lcnet-resnet56 · ResNet-56, 27 gated blocks · 10 classes · 92.1% test accuracy"
+ * @returns {string} e.g. "lcnet-resnet56 · ResNet-56, 27 gated blocks · 10 classes · weights stored as f16 ·
+ *   92.1% test accuracy"
  */
 export function modelSummary(card) {
   const c = card.config;
@@ -225,6 +226,8 @@ export function modelSummary(card) {
     `ResNet-${c.depth}, ${blocks} ${c.gated ? 'gated ' : ''}blocks`,
     `${c.num_classes} classes`,
   ];
+  // 16-bit files are widened to f32 on load; f32 (or a card that does not say) needs no mention.
+  if (card.weights_dtype && card.weights_dtype !== 'f32') parts.push(`weights stored as ${card.weights_dtype}`);
   const m = measuredResult(card.results);
   if (m) {
     let text = `${(m.accuracy * 100).toFixed(1)}% test accuracy`;

@@ -172,6 +172,16 @@ fn measure(weights: &WeightsArg, data: &Path, static_weights: Option<PathBuf>) -
     }
     run(&mut record)?;
     let dir = build::stats_dir(&weights);
+    // The example images of an earlier run would linger beside the new ones (their names are
+    // test-set indices, which change with the model).
+    if dir.is_dir() {
+        for entry in std::fs::read_dir(&dir)? {
+            let path = entry?.path();
+            if path.extension().is_some_and(|x| x == "png") {
+                std::fs::remove_file(&path)?;
+            }
+        }
+    }
     run(cli("stats")
         .arg("--out")
         .arg(dir.join("stats.json"))

@@ -9,7 +9,7 @@ use candle_nn::VarBuilder;
 
 use super::layers::{Block, Conv, Dense, Gate, Gates};
 use crate::trace::{self, BlockShape};
-use crate::{Config, Error, Result};
+use crate::{Config, Error, Result, WeightsDtype};
 
 /// Every tensor a checkpoint for `cfg` must hold, with its shape.
 pub fn expected_tensors(cfg: &Config) -> Vec<(String, Vec<usize>)> {
@@ -67,8 +67,10 @@ pub fn expected_tensors(cfg: &Config) -> Vec<(String, Vec<usize>)> {
 }
 
 /// Checks names, shapes and dtypes of a checkpoint against `cfg`, naming the first offender.
-pub fn check_tensors(cfg: &Config, tensors: &HashMap<String, Tensor>) -> Result<()> {
+/// Returns how the file stores its numbers: f32, f16 or bf16, the same for every tensor.
+pub fn check_tensors(cfg: &Config, tensors: &HashMap<String, Tensor>) -> Result<WeightsDtype> {
     let expected = expected_tensors(cfg);
+    let mut stored = None;
     for (name, shape) in &expected {
         let t = tensors.get(name).ok_or_else(|| {
             Error::Weights(format!(
@@ -81,7 +83,19 @@ pub fn check_tensors(cfg: &Config, tensors: &HashMap<String, Tensor>) -> Result<
                 t.dims()
             )));
         }
-        expect_f32(name, t)?;
+        let dtype = stored_dtype(name, t)?;
+        match stored {
+            None => stored = Some(dtype),
+            Some(first) if first != dtype => {
+                return Err(Error::Weights(format!(
+                    "tensor {name} is {}, the tensors before it are {} \
+                     (a file mixes number types: is it damaged?)",
+                    dtype.name(),
+                    first.name()
+                )))
+            }
+            Some(_) => {}
+        }
     }
     let names: HashSet<&str> = expected.iter().map(|(n, _)| n.as_str()).collect();
     let mut extra: Vec<&String> = tensors
@@ -95,18 +109,19 @@ pub fn check_tensors(cfg: &Config, tensors: &HashMap<String, Tensor>) -> Result<
             extra.len()
         )));
     }
-    Ok(())
+    Ok(stored.unwrap_or_default())
 }
 
-/// Checks a tensor's dtype on the way in from a weights file.
-fn expect_f32(name: &str, t: &Tensor) -> Result<()> {
-    if t.dtype() != DType::F32 {
-        return Err(Error::Weights(format!(
-            "{name} is {:?}, expected F32",
-            t.dtype()
-        )));
+/// A tensor's storage type on the way in from a weights file: f32, f16 or bf16.
+fn stored_dtype(name: &str, t: &Tensor) -> Result<WeightsDtype> {
+    match t.dtype() {
+        DType::F32 => Ok(WeightsDtype::F32),
+        DType::F16 => Ok(WeightsDtype::F16),
+        DType::BF16 => Ok(WeightsDtype::Bf16),
+        other => Err(Error::Weights(format!(
+            "{name} is {other:?}, expected F32, F16 or BF16"
+        ))),
     }
-    Ok(())
 }
 
 /// A tensor's values as a flat vector.
@@ -192,13 +207,18 @@ pub(super) fn block(cfg: &Config, index: usize, s: BlockShape, vb: VarBuilder) -
     })
 }
 
-/// A checkpoint's tensors, checked against `cfg`, as a VarBuilder.
+/// A checkpoint's tensors, checked against `cfg` and widened to f32, as a VarBuilder, with the
+/// type the file stored them in.
 pub(super) fn checked(
     tensors: HashMap<String, Tensor>,
     cfg: &Config,
     device: &candle_core::Device,
-) -> Result<VarBuilder<'static>> {
+) -> Result<(VarBuilder<'static>, WeightsDtype)> {
     cfg.validate()?;
-    check_tensors(cfg, &tensors)?;
-    Ok(VarBuilder::from_tensors(tensors, DType::F32, device))
+    let stored = check_tensors(cfg, &tensors)?;
+    let wide = tensors
+        .into_iter()
+        .map(|(name, t)| Ok((name, t.to_dtype(DType::F32)?)))
+        .collect::<Result<HashMap<_, _>>>()?;
+    Ok((VarBuilder::from_tensors(wide, DType::F32, device), stored))
 }

@@ -19,7 +19,7 @@ use candle_nn::VarBuilder;
 pub use layers::{Block, Conv, Dense, Gate, Gates};
 pub use load::{check_tensors, expected_tensors};
 
-use crate::{trace, Config, Error, ModelCard, Result};
+use crate::{trace, Config, Error, ModelCard, Result, WeightsDtype};
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct LcNet {
@@ -29,6 +29,8 @@ pub struct LcNet {
     blocks: Vec<Block>,
     /// The classifier, `[classes, widths[2]]`, after the global average pool.
     fc: Dense,
+    /// How the weights file stored the numbers (all held here are f32).
+    stored: WeightsDtype,
 }
 
 impl LcNet {
@@ -55,18 +57,29 @@ impl LcNet {
             stem,
             blocks,
             fc,
+            stored: WeightsDtype::F32,
         })
     }
 
-    /// A model card (JSON) and its weights (safetensors bytes), both checked: what the browser
-    /// receives.
+    /// A model card (JSON) and its weights (safetensors bytes), both checked, also against each
+    /// other: what the browser receives.
     pub fn from_card_and_bytes(card_json: &str, weights: &[u8]) -> Result<(Self, ModelCard)> {
         let card = ModelCard::from_json(card_json)?;
         let net = Self::from_safetensors_bytes(weights, &card.config)?;
+        card.check_stored(net.stored)?;
         Ok((net, card))
     }
 
-    /// Loads a checkpoint held in memory (the browser's path).
+    /// Loads the weights at `path` for `card`, checking that they are stored as the card says.
+    #[cfg(not(target_arch = "wasm32"))]
+    pub fn load_for_card(path: &std::path::Path, card: &ModelCard) -> Result<Self> {
+        let net = Self::load(path, &card.config)?;
+        card.check_stored(net.stored)?;
+        Ok(net)
+    }
+
+    /// Loads a checkpoint held in memory (the browser's path). f32, f16 and bf16 files load;
+    /// 16-bit numbers are widened to f32.
     pub fn from_safetensors_bytes(bytes: &[u8], cfg: &Config) -> Result<Self> {
         let tensors = candle_core::safetensors::load_buffer(bytes, &Device::Cpu)
             .map_err(|e| Error::Weights(format!("not a readable safetensors file: {e}")))?;
@@ -88,7 +101,16 @@ impl LcNet {
     }
 
     fn from_tensors(tensors: HashMap<String, Tensor>, cfg: &Config) -> Result<Self> {
-        Self::new(cfg, load::checked(tensors, cfg, &Device::Cpu)?)
+        let (vb, stored) = load::checked(tensors, cfg, &Device::Cpu)?;
+        Ok(Self {
+            stored,
+            ..Self::new(cfg, vb)?
+        })
+    }
+
+    /// How the weights file stored the numbers.
+    pub fn stored(&self) -> WeightsDtype {
+        self.stored
     }
 
     pub fn config(&self) -> &Config {

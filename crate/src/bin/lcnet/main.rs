@@ -164,7 +164,7 @@ fn load(m: &ModelArgs) -> Result<Loaded> {
     if !m.weights.exists() {
         bail!("weights file {} not found", m.weights.display());
     }
-    let net = LcNet::load(&m.weights, &card.config)
+    let net = LcNet::load_for_card(&m.weights, &card)
         .with_context(|| format!("loading {}", m.weights.display()))?;
     let def = Thresholds::from_config(&card.config);
     let th = Thresholds {
