@@ -323,10 +323,12 @@ fn tile<const S: usize, const NB: usize, const G: usize, const FMA: bool>(
     let mut acc = [[[0f32; LANES]; G]; NB];
     for i in 0..n_in {
         let col = w.col(i);
-        let mut wk = [[0f32; 9]; NB];
+        // Each weight is read where it lies, as it is used (copying the tile's 9 * NB weights
+        // to the stack first costs as many loads and stores as the kernel has taps).
+        let mut wk: [&[f32; 9]; NB] = [&[0.0; 9]; NB];
         for (q, wq) in wk.iter_mut().enumerate() {
             let at = filter[q] + col;
-            wq.copy_from_slice(&w.w[at..at + 9]);
+            *wq = w.w[at..at + 9].try_into().unwrap();
         }
         for ky in 0..3 {
             // Padded row `y * S + ky` holds input row `y * S + ky - 1`.
