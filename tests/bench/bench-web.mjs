@@ -46,15 +46,24 @@ try {
   const url = opt.wasm ? `${server.url}?wasm=${encodeURIComponent(opt.wasm)}` : server.url;
   // Every response of the first visit, with the bytes its body took on the wire (as this
   // server sends it: no compression) and gzipped (what a static host that compresses would send).
+  // The gzipped size comes from the served file on disk: playwright cannot always hand over the
+  // body of a response that the worker read as a stream (the weights).
   const fetched = [];
-  const onResponse = (r) => fetched.push(r.body().then((body) => r.request().sizes().then((sz) => ({
-    url: new URL(r.url()).pathname, sent: sz.responseBodySize, gzip: gzipSync(body, { level: 9 }).length,
-  }))).catch(() => null));
+  const onResponse = (r) => fetched.push(r.request().sizes().then((sz) => ({
+    url: new URL(r.url()).pathname, sent: sz.responseBodySize,
+  })).catch(() => null));
   browser.context.on('response', onResponse);
   const wallCold = performance.now();
   const { page, errors } = await openReady(browser.context, url);
+  const pageMsCold = performance.now() - wallCold;
+  // Images further down the page (gallery, per-class examples) load after "ready"; waiting for
+  // the network to go quiet makes every run count the same files.
+  await page.waitForLoadState('networkidle');
   browser.context.off('response', onResponse);
-  const files = (await Promise.all(fetched)).filter(Boolean);
+  const served = (path) => join(WWW, path.endsWith('/') ? `${path}index.html` : path);
+  const files = await Promise.all((await Promise.all(fetched)).filter(Boolean).map(async (f) => ({
+    ...f, gzip: gzipSync(await readFile(served(f.url)), { level: 9 }).length,
+  })));
   const download = {
     files: files.length,
     sent_bytes: files.reduce((n, f) => n + f.sent, 0),
@@ -62,7 +71,7 @@ try {
     largest: [...files].sort((a, b) => b.sent - a.sent).slice(0, 4),
   };
   const load = {
-    cold: { ...(await page.evaluate(() => window.lcnetDebug.loadMs)), page_ms: performance.now() - wallCold },
+    cold: { ...(await page.evaluate(() => window.lcnetDebug.loadMs)), page_ms: pageMsCold },
   };
   {
     // Again in the same profile: the weights now come from the Cache API.
