@@ -281,7 +281,7 @@ export function blockView(b, tauC) {
     ? Array.from({ length: b.planes }, (_, k) => {
       const gate = b.c_gates ? b.c_gates[k] : null;
       const isKept = kept.has(k);
-      const label = `channel ${k}: C-gate ${formatGate(gate)}, ${isKept ? 'computed' : `skipped (≤ τc ${formatGate(tauC)})`}`;
+      const label = `channel ${k}: C-gate ${formatGate(gate)}, ${isKept ? 'computed' : `skipped (≤ τC ${formatGate(tauC)})`}`;
       return { index: k, kept: isKept, gate, fill: isKept ? channelColor(gate).fill : COLORS.channelSkipped, label };
     })
     : [];
