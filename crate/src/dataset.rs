@@ -46,8 +46,30 @@ fn class_of(cfg: &Config, name: &str) -> Option<usize> {
     cfg.class_names.iter().position(|c| c == name)
 }
 
+/// One record of the binary format: a label byte and 32x32 pixels, channel by channel (CHW).
+const REC: usize = 1 + 3 * 32 * 32;
+
+/// `samples` in CIFAR-10's binary format (the inverse of reading a `.bin`): what `lcnet subset`
+/// writes for the page's "measure it yourself". Only 32x32 images with labels below 256 fit.
+pub fn write_bin(samples: &[Sample]) -> Result<Vec<u8>> {
+    let mut out = Vec::with_capacity(samples.len() * REC);
+    for s in samples {
+        let label = u8::try_from(s.label).ok().filter(|_| s.rgb.len() == 3072);
+        let Some(label) = label else {
+            return Err(Error::Image(format!(
+                "{}: only 32x32 RGB images with labels below 256 fit the CIFAR binary format",
+                s.name
+            )));
+        };
+        out.push(label);
+        for c in 0..3 {
+            out.extend((0..1024).map(|p| s.rgb[p * 3 + c]));
+        }
+    }
+    Ok(out)
+}
+
 fn read_bin(bytes: &[u8], cfg: &Config) -> Result<Vec<Sample>> {
-    const REC: usize = 1 + 3 * 32 * 32;
     if cfg.image_size != 32 || bytes.is_empty() || !bytes.len().is_multiple_of(REC) {
         return Err(Error::Image(format!(
             "not a CIFAR binary file: {} bytes is not a positive multiple of {REC}",

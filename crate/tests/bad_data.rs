@@ -111,6 +111,25 @@ fn cifar_binary_files_with_impossible_labels_are_refused() {
 }
 
 #[test]
+fn cifar_binary_files_round_trip_and_spread_like_limit() {
+    // The committed fixture read and written back is the same file (`lcnet subset` writes this).
+    let cfg = Config::cifar10(8, true);
+    let bin = repo_root().join("crate/tests/fixtures/cifar10-test-200.bin");
+    let bytes = std::fs::read(&bin).unwrap();
+    let all = dataset::load_test(&bin, &cfg, 0).unwrap();
+    assert_eq!(dataset::write_bin(&all).unwrap(), bytes);
+    // `--limit N` picks record floor(i * n / N): the page's "measure it yourself" picks the same.
+    let some = dataset::load_test(&bin, &cfg, 30).unwrap();
+    for (i, s) in some.iter().enumerate() {
+        assert_eq!(s.rgb, all[i * all.len() / 30].rgb);
+    }
+    let mut odd = all[0].clone();
+    odd.rgb.pop();
+    let e = dataset::write_bin(&[odd]).unwrap_err().to_string();
+    assert!(e.contains("only 32x32 RGB images"), "{e}");
+}
+
+#[test]
 fn nothing_to_time_is_an_error() {
     assert_eq!(median(&mut []), None);
     assert_eq!(median(&mut [3.0, 1.0, 2.0]), Some(2.0));

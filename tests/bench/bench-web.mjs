@@ -16,7 +16,7 @@ import { readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 
 import { openOrt } from './ort.mjs';
-import { requireBuild, serve, launch, openReady, galleryEntries, useBackend, WWW } from '../browser/harness.mjs';
+import { requireBuild, serve, launch, galleryEntries, useBackend, PageErrors, WWW } from '../browser/harness.mjs';
 
 const { values: opt } = parseArgs({
   options: {
@@ -28,6 +28,8 @@ const { values: opt } = parseArgs({
     'ort-rounds': { type: 'string', default: '9' },
     // `simd128`: the plain build, as browsers without relaxed SIMD get it.
     wasm: { type: 'string' },
+    // Images of the shipped test subset for the batch ("measure it yourself") timings.
+    'batch-images': { type: 'string', default: '500' },
   },
 });
 const backends = opt.backend === 'both' ? ['webgpu', 'cpu'] : [opt.backend];
@@ -37,6 +39,22 @@ function median(xs) {
   const s = [...xs].sort((a, b) => a - b);
   const m = s.length >> 1;
   return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+}
+
+/**
+ * Opens the page as a visitor does (no `?backend=`: it picks the faster backend itself) and
+ * times navigation to the first classified image; then waits for the WebGPU set-up to end.
+ */
+async function visit(context, url) {
+  const page = await context.newPage();
+  const errors = new PageErrors(page);
+  const t = performance.now();
+  await errors.race(page.goto(url));
+  await errors.race(page.waitForFunction(() => Number(document.getElementById('result').dataset.count) >= 1, null, { timeout: 120_000 }));
+  const pageMs = performance.now() - t;
+  await errors.race(page.waitForFunction(() => document.body.dataset.gpu === 'done', null, { timeout: 120_000 }));
+  const info = await page.evaluate(() => ({ ...window.lcnetDebug.loadMs, gpu: window.lcnetDebug.webgpu.gpu_ms, first_backend: window.lcnetDebug.backend }));
+  return { page, errors, load: { ...info, page_ms: pageMs } };
 }
 
 requireBuild();
@@ -53,9 +71,7 @@ try {
     url: new URL(r.url()).pathname, sent: sz.responseBodySize,
   })).catch(() => null));
   browser.context.on('response', onResponse);
-  const wallCold = performance.now();
-  const { page, errors } = await openReady(browser.context, url);
-  const pageMsCold = performance.now() - wallCold;
+  const { page, errors, load: cold } = await visit(browser.context, url);
   // Images further down the page (gallery, per-class examples) load after "ready"; waiting for
   // the network to go quiet makes every run count the same files.
   await page.waitForLoadState('networkidle');
@@ -70,14 +86,11 @@ try {
     gzip_bytes: files.reduce((n, f) => n + f.gzip, 0),
     largest: [...files].sort((a, b) => b.sent - a.sent).slice(0, 4),
   };
-  const load = {
-    cold: { ...(await page.evaluate(() => window.lcnetDebug.loadMs)), page_ms: pageMsCold },
-  };
+  const load = { cold };
   {
     // Again in the same profile: the weights now come from the Cache API.
-    const t = performance.now();
-    const again = await openReady(browser.context, url);
-    load.warm = { ...(await again.page.evaluate(() => window.lcnetDebug.loadMs)), page_ms: performance.now() - t };
+    const again = await visit(browser.context, url);
+    load.warm = again.load;
     load.warm.cached = (await again.page.evaluate(() => document.body.dataset.weights)) === 'cache';
     again.errors.assertNone();
     await again.page.close();
@@ -85,8 +98,9 @@ try {
   const wasmBytes = await readFile(join(WWW, 'pkg', 'lcnet_bg.wasm'));
   const size = { wasm_bytes: wasmBytes.length, wasm_gzip_bytes: gzipSync(wasmBytes, { level: 9 }).length };
   if (!opt.json) {
-    const f = (l) => `${(l.total / 1000).toFixed(2)} s in the worker (fetch + compile ${(l.fetch / 1000).toFixed(2)} s, ` +
-      `CPU model ${(l.cpu / 1000).toFixed(2)} s, WebGPU ${(l.gpu / 1000).toFixed(2)} s), ${(l.page_ms / 1000).toFixed(2)} s from navigation to a classified image`;
+    const f = (l) => `${(l.page_ms / 1000).toFixed(2)} s from navigation to the first classified image (on ` +
+      `${l.first_backend}; ready in the worker after ${(l.total / 1000).toFixed(2)} s: fetch + compile ` +
+      `${(l.fetch / 1000).toFixed(2)} s, CPU model ${(l.cpu / 1000).toFixed(2)} s), WebGPU set up in the background in ${(l.gpu / 1000).toFixed(2)} s`;
     console.log(`wasm module: ${(size.wasm_bytes / 1e6).toFixed(2)} MB, ${(size.wasm_gzip_bytes / 1e6).toFixed(2)} MB gzipped`);
     console.log(`first visit downloads ${download.files} files: ${(download.sent_bytes / 1e6).toFixed(2)} MB as sent by this ` +
       `server (uncompressed), ${(download.gzip_bytes / 1e6).toFixed(2)} MB gzipped; largest: ` +
@@ -154,6 +168,27 @@ try {
         `${(timeRatio / summary.macs_ratio_mean).toFixed(2)} (goal <= 1.2)` +
         (summary.readbacks_per_image === null ? '' : `; GPU readbacks per image: ${summary.readbacks_per_image}`) + '\n');
     }
+  }
+  // Batch mode ("measure it yourself"): images of the shipped subset through the page's workers.
+  const batchImages = Math.max(20, Number(opt['batch-images']) || 500);
+  for (const backend of backends) {
+    await useBackend(page, errors, backend);
+    const run = (n, workers) => errors.race(page.evaluate(([k, w]) => window.lcnet.measure(k, { workers: w }), [n, workers]));
+    const batch = { backend_kind: backend, images: backend === 'cpu' ? batchImages : Math.min(batchImages, 100) };
+    if (backend === 'cpu') {
+      const one = await run(batch.images, 1);
+      const two = await run(batch.images, 2);
+      Object.assign(batch, { one_worker_per_s: one.per_second, two_workers_per_s: two.per_second, scaling: two.per_second / one.per_second });
+      if (!opt.json) {
+        console.log(`batch, CPU: ${batch.images} images, 1 worker ${one.per_second.toFixed(1)} images/s, 2 workers ` +
+          `${two.per_second.toFixed(1)} images/s = ${batch.scaling.toFixed(2)}x (goal >= 1.8 on 2 cores)`);
+      }
+    } else {
+      const g = await run(batch.images, 1);
+      batch.per_s = g.per_second;
+      if (!opt.json) console.log(`batch, WebGPU: ${batch.images} images one after the other, ${g.per_second.toFixed(1)} images/s`);
+    }
+    summaries.push({ batch });
   }
   errors.assertNone();
   if (opt.ort) {

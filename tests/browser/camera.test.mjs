@@ -67,9 +67,9 @@ test('the camera classifies frames live; freeze releases it and keeps the last f
   assert.equal(await page.evaluate(() => Number(document.body.dataset.cameraFrames)), frozen, 'no frames after freeze');
   assert.match(await page.locator('#original-caption').innerText(), /frozen/);
   // The frozen frame is the shown image: a threshold change re-runs that same frame.
-  const r = await nextOutcome(page, errors, () => page.locator('#tau-l').fill('0.5'));
+  const r = await nextOutcome(page, errors, () => page.locator('#tau-l').fill('0.2'));
   assert.equal(r.kind, 'result');
-  await errors.race(page.waitForFunction(() => window.lcnetDebug.output.trace.tau_l > 0.49));
+  await errors.race(page.waitForFunction(() => window.lcnetDebug.output.trace.tau_l > 0.19));
   const again = await page.evaluate(() => window.lcnetDebug.output);
   assert.deepEqual(again.prepared.rgb, last.prepared.rgb, 'the same frame re-ran');
   assert.equal(again.prepared.source_format, 'camera');

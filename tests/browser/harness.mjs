@@ -7,6 +7,7 @@ import { existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { extname, join, normalize, resolve, sep, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { before, after } from 'node:test';
 import { chromium } from 'playwright-core';
 
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -190,7 +191,11 @@ export class PageErrors {
 }
 
 /**
- * Opens the page and waits until the model is ready and the first example is classified.
+ * Opens the page and waits until the model is ready, WebGPU set up (or found missing) and the
+ * first example classified. Unless `url` names a backend (`?backend=`), the page is asked to
+ * start on WebGPU where the tests use it (`?backend=webgpu`: the worker then waits for the GPU
+ * before it is ready), so a test that names no backend runs there; by itself the page would
+ * pick the faster backend, which on SwiftShader is the CPU (`backend.test.mjs` checks that).
  * @param {import('playwright-core').BrowserContext} context
  * @param {string} url
  * @returns {Promise<{page: import('playwright-core').Page, errors: PageErrors}>}
@@ -198,11 +203,14 @@ export class PageErrors {
 export async function openReady(context, url) {
   const page = await context.newPage();
   const errors = new PageErrors(page);
-  await errors.race(page.goto(url));
+  const u = new URL(url);
+  if (!u.searchParams.has('backend') && BACKENDS.includes('webgpu')) u.searchParams.set('backend', 'webgpu');
+  await errors.race(page.goto(u.href));
   await errors.race(page.waitForFunction(() => {
     const s = document.body.dataset.state;
     if (s === 'failed') throw new Error(document.getElementById('error').textContent);
-    return s === 'ready' && Number(document.getElementById('result').dataset.count) >= 1;
+    return s === 'ready' && document.body.dataset.gpu === 'done' &&
+      Number(document.getElementById('result').dataset.count) >= 1;
   }, null, { timeout: 120_000 }));
   return { page, errors };
 }
@@ -252,4 +260,27 @@ export async function artifact(name) {
 /** The gallery entries shipped with the page. */
 export async function galleryEntries() {
   return JSON.parse(await readFile(join(WWW, 'gallery', 'gallery.json'), 'utf8'));
+}
+
+/**
+ * One Chromium and one ready page shared by the tests of a file: registers node:test `before`
+ * and `after` hooks and returns an object whose `server`, `browser`, `page` and `errors` are set
+ * once the page is ready (on `backend`, when given).
+ * @param {{backend?: 'webgpu'|'cpu'}} [o]
+ * @returns {{server?: object, browser?: object, page?: import('playwright-core').Page, errors?: PageErrors}}
+ */
+export function sharedPage({ backend = null } = {}) {
+  const ctx = {};
+  before(async () => {
+    requireBuild();
+    ctx.server = await serve();
+    ctx.browser = await launch();
+    Object.assign(ctx, await openReady(ctx.browser.context, ctx.server.url));
+    if (backend) await useBackend(ctx.page, ctx.errors, backend);
+  });
+  after(async () => {
+    await ctx.browser?.close();
+    await ctx.server?.close();
+  });
+  return ctx;
 }

@@ -84,8 +84,8 @@ test('galleryTree: one group per kind in order of appearance, one pressed-state 
   ];
   const groups = D.galleryTree(entries);
   assert.deepEqual(groups.map((g) => g.children[0].children[0]), [
-    'Hard: right, at the highest cost in its class',
-    'Easy: right, at the lowest cost in its class',
+    'Costly for the model: right, at the highest cost in its class',
+    'Cheap for the model: right, at the lowest cost in its class',
     'other',
   ]);
   const buttons = groups.map((g) => find(g, (n) => n.tag === 'button'));
@@ -93,9 +93,9 @@ test('galleryTree: one group per kind in order of appearance, one pressed-state 
   const first = buttons[0][0];
   assert.equal(first.attrs.class, 'thumb');
   assert.equal(first.attrs['aria-pressed'], 'false');
-  assert.equal(first.attrs['aria-label'], 'cat (hard)');
-  assert.equal(first.attrs.title, 'cat · hard · test #3');
-  assert.equal(buttons[1][0].attrs.title, 'dog · easy');
+  assert.equal(first.attrs['aria-label'], 'cat (costly for the model)');
+  assert.equal(first.attrs.title, 'cat · costly for the model · test #3');
+  assert.equal(buttons[1][0].attrs.title, 'dog · cheap for the model');
   const img = find(first, (n) => n.tag === 'img')[0];
   assert.equal(img.attrs.src, 'gallery/cat%201.png');
   assert.equal(img.attrs.width, String(T.LAYOUT.galleryThumb));

@@ -5,6 +5,7 @@ import test from 'node:test';
 import assert from 'node:assert/strict';
 
 import * as T from '../../www/js/teach.js';
+import * as V from '../../www/js/view.js';
 import { walk } from '../../www/js/draw.js';
 import { syntheticTrace } from './synthetic.mjs';
 
@@ -46,7 +47,7 @@ test('curveView groups the sweeps and marks a measured setting exactly', () => {
   assert.equal(cv.marker.exact, true);
   assert.equal(cv.marker.x, 0.30);
   assert.equal(cv.marker.y, 0.89);
-  assert.match(cv.marker.text, /89% accuracy at 30% of the static MACs on 10,000 test images/);
+  assert.match(cv.marker.text, /89\.0% accuracy at 30% of the static MACs on 10,000 test images/);
   assert.equal(cv.baseline.y, 0.92);
   assert.ok(cv.yMin <= 0.8 && cv.yMax >= 0.92);
 });
@@ -178,7 +179,71 @@ test('bucketsView reports accuracy per cost bucket from cheapest to costliest', 
   const bv = T.bucketsView(stats());
   assert.deepEqual(bv.bars.map((b) => b.pct), [90, 30]);
   assert.equal(bv.bars[0].range, '25%–38%');
-  assert.match(bv.summary, /spent least on \(25%–38% of static\) are 90% correct; the 5000 it spent most on \(38%–75%\) 30%/);
+  assert.match(bv.summary, /spent least on \(25%–38% of static\) are 90\.0% correct; the 5000 it spent most on \(38%–75%\) 30\.0%/);
   const tree = T.bucketsTree(bv);
   assert.equal(nodes(tree, (n) => n.attrs.class === 'bucket').length, 2);
+});
+
+test('one measurement prints the same everywhere: header, curve, class note, bucket summary', () => {
+  // The model's own setting measured once (accuracy 86.72%, 37.08% of the static MACs), as the
+  // card (`lcnet record`) and stats.json (`lcnet stats`) both carry it.
+  const accuracy = 0.8672;
+  const ratio = 0.3708;
+  const c = card();
+  c.config = { depth: 8, gated: true, num_classes: 10 };
+  c.results.rust.dynamic = { accuracy, macs_ratio: ratio };
+  c.results.rust.curve.push({ sweep: 'both', tau_l: 0, tau_c: 0, accuracy, macs_ratio: ratio, images: 10000 });
+  c.results.rust.curve = c.results.rust.curve.filter((p) => p.tau_l || p.tau_c || p.accuracy === accuracy);
+  const s = { ...stats(), accuracy, mean_macs: ratio * 4000, measured_by: 'lcnet stats' };
+  const texts = {
+    header: V.modelSummary(c),
+    curve: T.curveView(c, 0, 0).marker.text,
+    note: T.statsNoteText(s),
+    buckets: T.bucketsView(s).summary,
+  };
+  for (const [where, text] of Object.entries(texts)) {
+    assert.ok(text.includes('86.7%'), `${where}: ${text}`);
+    assert.ok(text.includes('37%'), `${where}: ${text}`);
+    assert.ok(!/\b87%|86\.72%|37\.1%/.test(text), `${where} prints the measurement another way: ${text}`);
+  }
+});
+
+test('sliderRange spends the travel where the measured curve changes, in measured steps', () => {
+  const c = card();
+  const f32 = (x) => Math.fround(x);
+  c.config.num_classes = 10;
+  // τC alone collapses at 0.3 (halfway from 90.5%... to chance is about 50%), 0.5 is beyond.
+  for (const [t, acc] of [[0.3, 0.4], [0.5, 0.1], [0.25, 0.7]]) {
+    c.results.rust.curve.push({ sweep: 'tau_c', tau_l: 0, tau_c: f32(t), accuracy: acc, macs_ratio: 0.1, images: 10000 });
+  }
+  assert.deepEqual(T.sliderRange(c, 'tau_c'), { min: 0, max: 0.3, step: 0.05 });
+  // τL never falls that far: the slider reaches its last measured value.
+  assert.deepEqual(T.sliderRange(c, 'tau_l'), { min: 0, max: 0.2, step: 0.1 });
+  // The model's own threshold stays reachable.
+  c.config.tau_l = 0.35;
+  assert.equal(T.sliderRange(c, 'tau_l').max, 0.35);
+  // No measured curve: no range (the page falls back to theme.js THRESHOLDS).
+  assert.equal(T.sliderRange({ config: {}, results: {} }, 'tau_l'), null);
+});
+
+test('tourSettings picks, per knob, the highest measured threshold within a point of τ = 0', () => {
+  // τL alone: 0.1 costs one point (91% -> 90%), 0.2 five; τC alone: 0.1 half a point, 0.2 three.
+  assert.deepEqual(T.tourSettings(card()), { tauL: 0.1, tauC: 0.1 });
+  const c = card();
+  c.results.rust.curve = c.results.rust.curve.filter((p) => p.sweep !== 'tau_c');
+  assert.deepEqual(T.tourSettings(c), { tauL: 0.1, tauC: null });
+});
+
+test('points measured in this browser are drawn on the curve and in its legend', () => {
+  const own = [{ accuracy: 0.9, macs_ratio: 0.33, tau_l: 0.1, tau_c: 0, images: 500 }];
+  const cv = T.curveView(card(), 0, 0, own);
+  assert.equal(cv.measured.length, 1);
+  assert.match(cv.measured[0].title, /^Measured in this browser on 500 test images: τL 0\.10, τC 0\.00: 90\.0% accuracy at 33%/);
+  const tree = T.curveTree(cv);
+  const marks = nodes(tree, (n) => n.tag === 'path' && n.attrs['data-images'] === '500');
+  assert.equal(marks.length, 1);
+  assert.equal(marks[0].attrs['data-y'], '0.9000');
+  const legend = JSON.stringify(T.curveLegendTree(cv));
+  assert.match(legend, /measured in this browser/);
+  assert.doesNotMatch(JSON.stringify(T.curveLegendTree(T.curveView(card(), 0, 0))), /measured in this browser/);
 });

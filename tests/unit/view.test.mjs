@@ -185,19 +185,28 @@ test('readyText gives the measured load time and where the weights came from', (
 
 test('benchText reports medians and the speed-up', () => {
   assert.equal(V.benchText({ static_ms: 30, dynamic_ms: 12, runs: 30 }),
-    'Static ResNet 30.0 ms · LC-Net 12.0 ms (2.50× faster, median of 30 runs each)');
+    'Gates off 30.0 ms · LC-Net 12.0 ms (2.50× faster, median of 30 runs each)');
   // Gate overhead can make a pass that skips nothing slower than the static network.
   assert.equal(V.benchText({ static_ms: 2, dynamic_ms: 2.5, runs: 5 }),
-    'Static ResNet 2.0 ms · LC-Net 2.5 ms (1.25× slower, median of 5 runs each)');
+    'Gates off 2.0 ms · LC-Net 2.5 ms (1.25× slower, median of 5 runs each)');
   assert.equal(V.benchText({ static_ms: 2, dynamic_ms: 1, runs: 5 }, 'WebGPU (a)'),
-    'Static ResNet 2.0 ms · LC-Net 1.0 ms (2.00× faster, median of 5 runs each, on WebGPU (a))');
+    'Gates off 2.0 ms · LC-Net 1.0 ms (2.00× faster, median of 5 runs each, on WebGPU (a))');
   // The GPU path says how often it read back (one per image: decisions stay on the GPU).
   assert.equal(V.benchText({ static_ms: 2, dynamic_ms: 1, runs: 5, readbacks_per_image: 1 }, 'WebGPU (a)'),
-    'Static ResNet 2.0 ms · LC-Net 1.0 ms (2.00× faster, median of 5 runs each, on WebGPU (a); 1 GPU readback per image)');
+    'Gates off 2.0 ms · LC-Net 1.0 ms (2.00× faster, median of 5 runs each, on WebGPU (a); 1 GPU readback per image)');
   assert.equal(V.benchText({ static_ms: 2, dynamic_ms: 1, runs: 5, readbacks_per_image: 1.5 }),
-    'Static ResNet 2.0 ms · LC-Net 1.0 ms (2.00× faster, median of 5 runs each; 1.5 GPU readbacks per image)');
+    'Gates off 2.0 ms · LC-Net 1.0 ms (2.00× faster, median of 5 runs each; 1.5 GPU readbacks per image)');
   assert.equal(V.benchText({ static_ms: 2, dynamic_ms: 1, runs: 5, readbacks_per_image: null }),
-    'Static ResNet 2.0 ms · LC-Net 1.0 ms (2.00× faster, median of 5 runs each)');
+    'Gates off 2.0 ms · LC-Net 1.0 ms (2.00× faster, median of 5 runs each)');
+});
+
+test('benchNoteText compares the time share with the compute share, from the measurement', () => {
+  const slower = V.benchNoteText({ static_ms: 10, dynamic_ms: 5, macs: 37, static_macs: 100 });
+  assert.match(slower, /^On this image LC-Net computed 37% of the MACs and took 50% of the time/);
+  assert.match(slower, /Time saved is less than compute saved: the gates themselves run/);
+  const matched = V.benchNoteText({ static_ms: 10, dynamic_ms: 3, macs: 37, static_macs: 100 });
+  assert.match(matched, /took 30% of the time .* matched the compute saved/);
+  assert.equal(V.benchNoteText({ static_ms: 0, dynamic_ms: 3, macs: 37, static_macs: 100 }), '');
 });
 
 test('unsureNote speaks only below the measured threshold and says what the model knows', () => {
@@ -230,4 +239,21 @@ test('cameraErrorText names the cause and says the rest keeps working', () => {
 test('cameraBackendText gives the measured time per frame of each backend', () => {
   assert.equal(V.cameraBackendText({ cpu: 3.14, webgpu: 260 }), '(CPU 3.1 ms vs WebGPU 260 ms per frame here)');
   assert.equal(V.cameraBackendText({ cpu: 3.14 }), '(3.1 ms per frame)');
+});
+
+test('chooseBackend takes the faster measured backend; WebGPU only when measured', () => {
+  assert.equal(V.chooseBackend({ cpu: 3.1, webgpu: 260 }), 'cpu');
+  assert.equal(V.chooseBackend({ cpu: 3.1, webgpu: 0.9 }), 'webgpu');
+  assert.equal(V.chooseBackend({ cpu: 3.1, webgpu: 3.1 }), 'cpu', 'a tie stays on the CPU');
+  assert.equal(V.chooseBackend({ cpu: 3.1, webgpu: null }), 'cpu');
+  assert.equal(V.chooseBackend({ cpu: 3.1 }), 'cpu');
+  assert.equal(V.chooseBackend({ cpu: NaN, webgpu: 2 }), 'cpu');
+  assert.equal(V.backendChoiceText({ cpu: 3.1, webgpu: 260 }, 'cpu'),
+    'Running on the CPU, the faster here: 3.1 ms vs 260 ms per image on WebGPU (measured at start-up; the toggle still switches).');
+  assert.equal(V.backendChoiceText({ cpu: 3.1, webgpu: 0.9 }, 'webgpu'),
+    'Running on WebGPU, the faster here: 0.90 ms vs 3.1 ms per image on the CPU (measured at start-up; the toggle still switches).');
+  assert.equal(V.backendChoiceText({ cpu: 3.1, webgpu: 260 }, 'webgpu', 'address'),
+    'Running on WebGPU as the address asks (measured at start-up: 260 ms vs 3.1 ms per image on the CPU).');
+  assert.equal(V.backendChoiceText({ cpu: 3.1, webgpu: 260 }, 'cpu', 'toggle'),
+    'Running on the CPU as chosen (measured at start-up: 3.1 ms vs 260 ms per image on WebGPU).');
 });

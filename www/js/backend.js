@@ -19,6 +19,8 @@ export function setBackend(backend, webgpu) {
   state.webgpu = webgpu;
   $('stat-backend').textContent = V.backendText(backend, { simd: state.simd, relaxed: state.relaxed, adapter: webgpu.adapter });
   document.body.dataset.backend = backend;
+  // 'pending' while the worker still sets WebGPU up in the background (the CPU runs meanwhile).
+  document.body.dataset.gpu = webgpu.pending ? 'pending' : 'done';
   const note = $('backend-note');
   note.textContent = webgpu.note || '';
   note.hidden = !webgpu.note;

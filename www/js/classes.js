@@ -2,7 +2,6 @@
 // heatmaps, example images and accuracy per cost bucket. The "cheapest vs costliest example"
 // button of the compare card is here too, because it picks from these examples.
 
-import * as V from './view.js';
 import * as D from './draw.js';
 import * as T from './teach.js';
 import { $, state } from './state.js';
@@ -42,10 +41,7 @@ export async function loadStats() {
     return;
   }
   stats.data = data;
-  $('classes-note').textContent = `Measured by ${data.measured_by} ` +
-    `over ${data.images.toLocaleString('en')} test images at the model’s thresholds ` +
-    `(τL ${data.tau_l.toFixed(2)}, τC ${data.tau_c.toFixed(2)}): ${V.formatPercent(data.accuracy)} correct, ` +
-    `${V.formatPercent(data.mean_macs / data.static_macs)} of the static MACs on average. Click a cell for examples of that class.`;
+  $('classes-note').textContent = T.statsNoteText(data);
   renderHeatmaps();
   renderExamples();
   D.mount($('buckets'), T.bucketsTree(T.bucketsView(data)));
@@ -90,11 +86,27 @@ function renderExamples() {
   }
 }
 
-async function pickExample(item) {
+/**
+ * Shows one example of the test set as the shown image.
+ * @param {object} item an entry of `teach.js::examplesView`
+ * @returns {Promise<void>}
+ */
+export async function pickExample(item) {
   const url = `stats/${encodeURIComponent(item.file)}`;
   const blob = await fetchExample(url, item.file);
   if (!blob) return;
   await classifyBlob(blob, item.file, { url, truth: item.label });
+}
+
+/**
+ * Shows the test-set example called `file` (a link named it).
+ * @param {string} file
+ * @returns {boolean} whether there is such an example
+ */
+export function showExampleNamed(file) {
+  const item = stats.data && T.examplesView(stats.data).find((x) => x.file === file);
+  if (item) pickExample(item);
+  return Boolean(item);
 }
 
 /** Pins the cheapest example of the test set as A and shows the costliest as B. */
@@ -115,6 +127,16 @@ async function compareExtremes() {
     return;
   }
   await pickExample(dear);
+}
+
+/** Back to the default view: no class and block selected, examples by cost. */
+export function resetClasses() {
+  stats.selected = null;
+  stats.sort = 'cost';
+  $('examples-sort').value = 'cost';
+  if (!stats.data) return;
+  renderHeatmaps();
+  renderExamples();
 }
 
 /** Wires the compare card's extremes button, the heatmap cells, the sort and the examples. */

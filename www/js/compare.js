@@ -7,8 +7,8 @@ import { $, state } from './state.js';
 import { showError } from './status.js';
 import { classifyRgb } from './worker-client.js';
 
-/** A: {name, url, ownUrl, rgb, trace}. */
-const compare = { a: null };
+/** A: {name, url, ownUrl, rgb, trace}; `empty`: what the view shows with nothing pinned. */
+const compare = { a: null, empty: [] };
 let compareQueue = Promise.resolve();
 
 /** Draws A against the shown image, once both exist. */
@@ -44,7 +44,32 @@ export function setCompareA(a) {
   const old = compare.a;
   if (old && old.ownUrl && old.url !== a.url && old.url !== state.shown?.url) URL.revokeObjectURL(old.url);
   compare.a = a;
+  $('compare-unpin').disabled = false;
   renderCompare();
+}
+
+/** Pins the shown image as A. */
+export function pinShown() {
+  if (!state.shown || !state.output) return;
+  // An uploaded image's object URL now belongs to A: it must outlive the shown image.
+  const own = state.shown.ownUrl;
+  state.shown.ownUrl = false;
+  setCompareA({
+    name: state.shown.name,
+    url: state.shown.url,
+    ownUrl: own,
+    rgb: state.shown.prepared.rgb,
+    trace: state.output.trace,
+  });
+}
+
+/** Unpins A: the compare view goes back to its empty state. */
+export function unpin() {
+  const old = compare.a;
+  if (old && old.ownUrl && old.url !== state.shown?.url) URL.revokeObjectURL(old.url);
+  compare.a = null;
+  $('compare-unpin').disabled = true;
+  $('compare').replaceChildren(...compare.empty.map((n) => n.cloneNode(true)));
 }
 
 /** The pinned image A as the debug hooks report it ({name, trace}), or null. */
@@ -60,19 +85,9 @@ export function compareSettled() {
   return compareQueue;
 }
 
-/** Wires the "Pin the shown image as A" button. */
+/** Wires the pin and unpin buttons. */
 export function initCompare() {
-  $('compare-pin').addEventListener('click', () => {
-    if (!state.shown || !state.output) return;
-    // An uploaded image's object URL now belongs to A: it must outlive the shown image.
-    const own = state.shown.ownUrl;
-    state.shown.ownUrl = false;
-    setCompareA({
-      name: state.shown.name,
-      url: state.shown.url,
-      ownUrl: own,
-      rgb: state.shown.prepared.rgb,
-      trace: state.output.trace,
-    });
-  });
+  compare.empty = Array.from($('compare').childNodes, (n) => n.cloneNode(true));
+  $('compare-pin').addEventListener('click', pinShown);
+  $('compare-unpin').addEventListener('click', unpin);
 }

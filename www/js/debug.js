@@ -40,6 +40,10 @@ export function installDebugHooks() {
     get backend() {
       return state.backend;
     },
+    /** What the worker says about WebGPU: {available, adapter, note, lost, pending, ms}. */
+    get webgpu() {
+      return state.webgpu;
+    },
     /** Whether the worker has a working WebGPU model. */
     get webgpuAvailable() {
       return Boolean(state.webgpu?.available);

@@ -30,7 +30,8 @@ export function h(tag, attrs = {}, children = []) {
   return { tag, attrs: clean, children: list };
 }
 
-const SVG_NS = 'http://www.w3.org/2000/svg';
+/** The SVG namespace, for elements and standalone files. */
+export const SVG_NS = 'http://www.w3.org/2000/svg';
 
 /**
  * DOM elements from a tree.
@@ -173,11 +174,15 @@ export function legendTree(th) {
   ]);
 }
 
-/** Headings of the gallery's groups, by gallery.json's `kind`; another kind is shown as is. */
-const KIND_TEXT = {
-  easy: 'Easy: right, at the lowest cost in its class',
-  hard: 'Hard: right, at the highest cost in its class',
-  misclassified: 'Misclassified by the trained model',
+/**
+ * The gallery's kinds (gallery.json's `kind`): a short name for labels and a group heading.
+ * "Cheap" and "costly" are for the model (the compute it spent), not for a person; another kind
+ * is shown as is.
+ */
+const KINDS = {
+  easy: ['cheap for the model', 'Cheap for the model: right, at the lowest cost in its class'],
+  hard: ['costly for the model', 'Costly for the model: right, at the highest cost in its class'],
+  misclassified: ['misclassified', 'Misclassified by the trained model'],
 };
 
 /**
@@ -188,19 +193,22 @@ const KIND_TEXT = {
  */
 export function galleryTree(entries) {
   const kinds = [...new Set(entries.map((e) => e.kind || 'other'))];
-  return kinds.map((k) => h('div', { class: 'gallery-group' }, [
-    h('h4', {}, KIND_TEXT[k] || k),
-    h('ul', { class: 'gallery-list' }, entries.filter((e) => (e.kind || 'other') === k).map((e) =>
-      h('li', {}, h('button', {
-        type: 'button',
-        class: 'thumb',
-        'data-file': e.file,
-        'data-label': e.label,
-        'aria-pressed': 'false',
-        'aria-label': `${e.label} (${k})`,
-        title: `${e.label} · ${k}${e.source ? ` · ${e.source}` : ''}`,
-      }, [
-        h('img', { src: `gallery/${encodeURIComponent(e.file)}`, alt: '', width: LAYOUT.galleryThumb, height: LAYOUT.galleryThumb }),
-      ])))),
-  ]));
+  return kinds.map((k) => {
+    const [short, heading] = KINDS[k] || [k, k];
+    return h('div', { class: 'gallery-group' }, [
+      h('h4', {}, heading),
+      h('ul', { class: 'gallery-list' }, entries.filter((e) => (e.kind || 'other') === k).map((e) =>
+        h('li', {}, h('button', {
+          type: 'button',
+          class: 'thumb',
+          'data-file': e.file,
+          'data-label': e.label,
+          'aria-pressed': 'false',
+          'aria-label': `${e.label} (${short})`,
+          title: `${e.label} · ${short}${e.source ? ` · ${e.source}` : ''}`,
+        }, [
+          h('img', { src: `gallery/${encodeURIComponent(e.file)}`, alt: '', width: LAYOUT.galleryThumb, height: LAYOUT.galleryThumb }),
+        ])))),
+    ]);
+  });
 }

@@ -89,12 +89,17 @@ export function initInputs() {
 
 // ---- gallery --------------------------------------------------------------------------------
 
+/** gallery.json's entries, once loaded. */
+let galleryEntries = [];
+
 /**
- * Loads `gallery/gallery.json`, shows its thumbnails and classifies the first easy one so the
- * page shows something right away. Without a gallery the status line says why.
- * @returns {Promise<void>}
+ * Loads `gallery/gallery.json`, shows its thumbnails and classifies `preferred` (a file a link
+ * named) or else the first easy one, so the page shows something right away. Without a gallery
+ * the status line says why.
+ * @param {string|null} [preferred]
+ * @returns {Promise<boolean>} false when `preferred` is not in the gallery (nothing was picked)
  */
-export async function loadGallery() {
+export async function loadGallery(preferred = null) {
   let entries;
   try {
     const res = await fetch('gallery/gallery.json');
@@ -102,8 +107,9 @@ export async function loadGallery() {
     entries = await res.json();
   } catch (e) {
     setStatus(`Model ready. (The example gallery could not be loaded: ${e.message}.)`);
-    return;
+    return !preferred;
   }
+  galleryEntries = entries;
   const g = $('gallery');
   g.replaceChildren(...D.galleryTree(entries).map((t) => D.render(t, document)));
   $('gallery-section').hidden = false;
@@ -111,11 +117,24 @@ export async function loadGallery() {
     const b = ev.target.closest('.thumb');
     if (b) pickGallery(b.dataset.file, b.dataset.label, entries.find((e) => e.file === b.dataset.file));
   });
-  // Start with an example so the page shows something right away.
-  if (!state.shown && entries.length) {
-    const first = entries.find((e) => e.kind === 'easy') || entries[0];
-    pickGallery(first.file, first.label, first);
+  if (preferred) {
+    const want = entries.find((e) => e.file === preferred);
+    if (!want) return false;
+    pickGallery(want.file, want.label, want);
+    return true;
   }
+  pickFirstGallery();
+  return true;
+}
+
+/**
+ * Starts with an example, unless an image is shown already, so the page shows something.
+ * @returns {Promise<void>}
+ */
+export async function pickFirstGallery() {
+  if (state.shown || !galleryEntries.length) return;
+  const first = galleryEntries.find((e) => e.kind === 'easy') || galleryEntries[0];
+  await pickGallery(first.file, first.label, first);
 }
 
 /**

@@ -2,33 +2,46 @@
 // view lives in its own module: input.js (file, drag and drop, paste, gallery), prediction.js
 // (classifying and showing the result), visualizer.js (the block tooltip), backend.js (WebGPU or
 // CPU), bench.js, thresholds.js (sliders and curve), compare.js, classes.js (per-class views),
-// camera.js (live camera input), debug.js (`window.lcnetDebug`). Their shared state is state.js; view.js, draw.js and teach.js
-// turn data into what they draw.
+// camera.js (live camera input), export.js (the figures' SVG and PNG downloads), tour.js (the
+// guided tour), pagetools.js (reset all, print), link.js (a link to the shown view), measure.js
+// (measure it yourself), debug.js (`window.lcnetDebug`). Their shared state is state.js; view.js,
+// draw.js, teach.js, figures.js and dataset.js turn data into what they draw or run.
 
 import { cssVariables } from './theme.js';
 import * as V from './view.js';
 import { $, state } from './state.js';
-import { setStatus, fatal } from './status.js';
+import { setStatus, showError, fatal } from './status.js';
 import { startWorker, request } from './worker-client.js';
 import { setBackend, initBackendToggle } from './backend.js';
-import { rerun } from './prediction.js';
-import { initInputs, loadGallery } from './input.js';
-import { setupThresholds, initThresholds, showCurve } from './thresholds.js';
+import { rerun, shownAtThresholds } from './prediction.js';
+import { initInputs, loadGallery, pickFirstGallery } from './input.js';
+import { setupThresholds, setThresholds, initThresholds, showCurve } from './thresholds.js';
 import { initCompare } from './compare.js';
-import { loadStats, initClasses } from './classes.js';
+import { loadStats, initClasses, showExampleNamed } from './classes.js';
 import { initBench } from './bench.js';
 import { initVisualizer } from './visualizer.js';
 import { installDebugHooks } from './debug.js';
 import { initCamera } from './camera.js';
+import { initTour, tourReady } from './tour.js';
+import { initPageTools } from './pagetools.js';
+import { readLink, initLink } from './link.js';
+import { initMeasure, measureReady } from './measure.js';
+import { installApi } from './api.js';
+import { initExport } from './export.js';
 
 for (const [k, v] of cssVariables()) document.documentElement.style.setProperty(k, v);
+
+// `window.lcnet.ready`: the model is loaded and the first image shown (or loading failed).
+const api = {};
+const apiReady = new Promise((resolve, reject) => Object.assign(api, { resolve, reject }));
+apiReady.catch(() => {}); // a script that never awaits it is not an unhandled rejection
 
 function onReady(m) {
   if (m.recycled) {
     // A fresh worker replaced one whose memory a big input had grown: keep the page as it is,
     // only put the new worker on the backend the visitor chose.
     document.body.dataset.recycled = String(m.recycled);
-    if (m.backend !== state.backend) request({ cmd: 'backend', name: state.backend }).catch(() => {});
+    request({ cmd: 'backend', name: state.backend }).catch(() => {});
     return;
   }
   state.card = m.card;
@@ -40,14 +53,24 @@ function onReady(m) {
   line.textContent = V.modelSummary(m.card);
   line.hidden = false;
   setBackend(m.backend, m.webgpu);
-  setupThresholds(m.card.config);
+  setupThresholds(m.card);
+  // A shared link's thresholds (its backend went to the worker, its image is picked below).
+  const link = readLink(location.search);
+  if (link.tauL !== null || link.tauC !== null) setThresholds(link.tauL ?? state.tauL, link.tauC ?? state.tauC);
   state.loadMs = m.load_ms;
   setStatus(V.readyText(m));
   document.body.dataset.weights = m.cached ? 'cache' : 'network';
   document.body.dataset.state = 'ready';
   showCurve();
-  loadGallery();
-  loadStats();
+  Promise.all([loadGallery(link.image), loadStats()]).then(([found]) => {
+    tourReady();
+    if (found || showExampleNamed(link.image)) return;
+    // After the example: showing an image clears the alert area.
+    pickFirstGallery().finally(() => showError(`The link names an image this page does not have (“${link.image}”); showing an example instead.`));
+  });
+  $('reset-all').disabled = false;
+  measureReady();
+  shownAtThresholds(300000).then(api.resolve, api.reject);
 }
 
 function onWorkerEvent(m) {
@@ -65,6 +88,7 @@ function onWorkerEvent(m) {
     if (m.rerun) rerun();
   } else if (m.fatal) {
     fatal(`The model could not be loaded: ${m.error}.`);
+    api.reject(new Error(m.error));
   }
 }
 
@@ -73,6 +97,7 @@ startWorker(onWorkerEvent, (ev) => {
   ev.preventDefault();
   fatal('The model worker could not start' +
     `${ev.message ? ` (${ev.message})` : ''}. If you built the page yourself, run \`cargo xtask build\` first.`);
+  api.reject(new Error(`the model worker could not start${ev.message ? ` (${ev.message})` : ''}`));
 });
 
 // Each view attaches its own listeners; the debug hooks come last, once every view is wired.
@@ -84,4 +109,10 @@ initCompare();
 initClasses();
 initBench();
 initVisualizer();
+initTour();
+initPageTools();
+initLink();
+initMeasure();
+initExport();
+installApi(apiReady);
 installDebugHooks();

@@ -71,6 +71,21 @@ async function classifySource(msg, transfer, source) {
   return output;
 }
 
+/**
+ * Resolves once the shown image's result was computed at the current thresholds (a threshold
+ * change re-runs it asynchronously); rejects after `timeoutMs`.
+ * @param {number} [timeoutMs]
+ * @returns {Promise<void>}
+ */
+export async function shownAtThresholds(timeoutMs = 60000) {
+  const at = () => state.output && state.output.trace.tau_l === Math.fround(state.tauL) &&
+    state.output.trace.tau_c === Math.fround(state.tauC);
+  for (let waited = 0; !at(); waited += 20) {
+    if (waited > timeoutMs) throw new Error('the image did not re-run');
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
 // Slider moves while a run is in flight are coalesced into one more run when it returns.
 let rerunBusy = false;
 let rerunAgain = false;
@@ -184,6 +199,7 @@ function showOutput(output) {
   r.dataset.count = String(state.results);
   r.dataset.source = state.shown ? state.shown.name : '';
   $('bench-btn').disabled = false;
+  $('link-btn').disabled = false;
   $('compare-pin').disabled = false;
   $('knob-result').textContent = `${state.shown ? state.shown.name : 'The image'} at these thresholds: ` +
     `${view.prediction.label} (${view.prediction.probText}), ${view.cost.usedText} of the static MACs, ${view.blocksText}.`;

@@ -29,4 +29,6 @@ export const state = {
   uploads: 0,
   results: 0,
   errors: 0,
+  /** Points measured in this browser ("measure it yourself"): {accuracy, macs_ratio, tau_l, tau_c, images}. */
+  measured: [],
 };

@@ -10,7 +10,7 @@
 
 import { h } from './draw.js';
 import { SERIES, viridis, textOn } from './theme.js';
-import { formatCount, formatPercent, formatMacs } from './view.js';
+import { formatAccuracy, formatCount, formatPercent, formatMacs } from './view.js';
 
 // ---- accuracy / cost curve ------------------------------------------------------------------
 
@@ -24,7 +24,7 @@ const SWEEPS = [
 const SAME = 5e-4;
 
 function pointTitle(p) {
-  return `τL ${p.tauL.toFixed(2)}, τC ${p.tauC.toFixed(2)}: ${formatPercent(p.y)} accuracy at ` +
+  return `τL ${p.tauL.toFixed(2)}, τC ${p.tauC.toFixed(2)}: ${formatAccuracy(p.y)} accuracy at ` +
     `${formatPercent(p.x)} of the static MACs`;
 }
 
@@ -33,6 +33,8 @@ function pointTitle(p) {
  * @param {object} card the model card; its `results.rust.curve` comes from `lcnet record`
  * @param {number} tauL current L-gate threshold
  * @param {number} tauC current C-gate threshold
+ * @param {Array<{accuracy: number, macs_ratio: number, tau_l: number, tau_c: number, images: number}>} [own]
+ *   points measured in this browser ("measure it yourself")
  * @returns {null|{
  *   series: Array<{id: string, label: string, color: string, points: object[]}>,
  *   baseline: null|{x: number, y: number, text: string},
@@ -40,21 +42,22 @@ function pointTitle(p) {
  *   images: number, xMax: number, yMin: number, yMax: number,
  * }} null when the card has no measured curve
  */
-export function curveView(card, tauL, tauC) {
+export function curveView(card, tauL, tauC, own = []) {
   const rust = card && card.results && card.results.rust;
   const raw = rust && Array.isArray(rust.curve) ? rust.curve : [];
-  const all = raw
-    .filter((p) => Number.isFinite(p.accuracy) && Number.isFinite(p.macs_ratio))
-    .map((p) => ({
-      sweep: p.sweep,
-      x: p.macs_ratio,
-      y: p.accuracy,
-      tauL: p.tau_l,
-      tauC: p.tau_c,
-      images: p.images,
-    }));
+  const point = (p) => ({
+    sweep: p.sweep,
+    x: p.macs_ratio,
+    y: p.accuracy,
+    tauL: p.tau_l,
+    tauC: p.tau_c,
+    images: p.images,
+  });
+  const all = raw.filter((p) => Number.isFinite(p.accuracy) && Number.isFinite(p.macs_ratio)).map(point);
   if (!all.length) return null;
   for (const p of all) p.title = pointTitle(p);
+  const measured = own.map(point);
+  for (const p of measured) p.title = `Measured in this browser on ${p.images.toLocaleString('en')} test images: ${pointTitle(p)}`;
   const origin = all.find((p) => Math.abs(p.tauL) < SAME && Math.abs(p.tauC) < SAME);
   const series = SWEEPS.map((s) => {
     let points = all.filter((p) => p.sweep === s.id);
@@ -67,7 +70,7 @@ export function curveView(card, tauL, tauC) {
   let baseline = null;
   const st = rust.static_baseline && rust.static_baseline.result;
   if (st && Number.isFinite(st.accuracy)) {
-    baseline = { x: 1, y: st.accuracy, text: `static ResNet: ${formatPercent(st.accuracy)} at 100% of the MACs` };
+    baseline = { x: 1, y: st.accuracy, text: `static ResNet (trained separately): ${formatAccuracy(st.accuracy)} at 100% of the MACs` };
   }
 
   const exact = all.find((p) => Math.abs(p.tauL - tauL) < SAME && Math.abs(p.tauC - tauC) < SAME);
@@ -77,23 +80,67 @@ export function curveView(card, tauL, tauC) {
   }, { d: Infinity, p: all[0] }).p;
   const images = near.images || all[0].images || 0;
   const text = exact
-    ? `Now: τL ${tauL.toFixed(2)}, τC ${tauC.toFixed(2)}: ${formatPercent(near.y)} accuracy at ` +
+    ? `Now: τL ${tauL.toFixed(2)}, τC ${tauC.toFixed(2)}: ${formatAccuracy(near.y)} accuracy at ` +
       `${formatPercent(near.x)} of the static MACs on ${images.toLocaleString('en')} test images.`
     : `τL ${tauL.toFixed(2)}, τC ${tauC.toFixed(2)} was not measured; the ring marks the nearest ` +
       `measured setting, ${pointTitle(near)}.`;
-  const ys = all.map((p) => p.y).concat(baseline ? [baseline.y] : []);
+  const ys = all.concat(measured).map((p) => p.y).concat(baseline ? [baseline.y] : []);
   const yMin = Math.max(0, Math.floor(Math.min(...ys) * 10) / 10);
   const yMax = Math.min(1, Math.ceil(Math.max(...ys) * 10 + 1e-9) / 10);
   const xMax = Math.max(1, Math.ceil(Math.max(...all.map((p) => p.x)) * 10) / 10);
   return {
     series,
     baseline,
+    measured,
     marker: { x: near.x, y: near.y, exact: Boolean(exact), tauL: near.tauL, tauC: near.tauC, text },
     images,
     xMax,
     yMin: yMax - yMin < 0.1 ? Math.max(0, yMax - 0.1) : yMin,
     yMax,
   };
+}
+
+/**
+ * Where a threshold slider should spend its travel, from the measured curve: from 0 to the first
+ * measured value of that threshold alone at which accuracy has fallen halfway from its value at
+ * τ = 0 to chance (above it the model only gets worse), in steps of the measured spacing, so the
+ * sliders stop on measured settings. Null when the curve has no sweep of that threshold.
+ * @param {object} card the model card (`results.rust.curve`, `config.num_classes`)
+ * @param {'tau_l'|'tau_c'} which
+ * @returns {null|{min: number, max: number, step: number}}
+ */
+export function sliderRange(card, which) {
+  const cv = curveView(card, 0, 0);
+  const sweep = cv && cv.series.find((s) => s.id === which);
+  if (!sweep || sweep.points.length < 2) return null;
+  const key = which === 'tau_l' ? 'tauL' : 'tauC';
+  const pts = [...sweep.points].sort((a, b) => a[key] - b[key]);
+  const chance = 1 / (card.config.num_classes || 10);
+  const floor = (pts[0].y + chance) / 2;
+  const end = pts.find((p) => p.y <= floor) || pts[pts.length - 1];
+  const inRange = pts.filter((p) => p[key] <= end[key] + SAME);
+  const gaps = inRange.slice(1).map((p, i) => p[key] - inRange[i][key]);
+  const round = (x) => Math.round(x * 1000) / 1000;
+  const own = card.config[which] || 0;
+  return { min: 0, max: round(Math.max(end[key], own)), step: Math.max(0.001, round(Math.min(...gaps))) };
+}
+
+/**
+ * The thresholds the tour moves to, from the measured curve: for each knob alone, the highest
+ * measured value whose accuracy is within one point of the model's own setting (τ = 0 for the
+ * other knob). Null for a knob without such a point.
+ * @param {object} card the model card
+ * @returns {{tauL: number|null, tauC: number|null}}
+ */
+export function tourSettings(card) {
+  const cv = curveView(card, 0, 0);
+  const pick = (which, key) => {
+    const sweep = cv && cv.series.find((s) => s.id === which);
+    if (!sweep) return null;
+    const good = sweep.points.filter((p) => p[key] > 0 && p.y >= cv.marker.y - 0.01 - 1e-9);
+    return good.length ? Math.max(...good.map((p) => Number(p[key].toFixed(3)))) : null;
+  };
+  return { tauL: pick('tau_l', 'tauL'), tauC: pick('tau_c', 'tauC') };
 }
 
 /** Size of the curve plot (SVG user units; it scales with its box). */
@@ -135,6 +182,12 @@ export function curveTree(cv) {
       h('title', {}, cv.baseline.text)),
     h('text', { x: f(sx(cv.baseline.x) - 8), y: f(sy(cv.baseline.y) - 8), 'text-anchor': 'end' }, 'static ResNet'),
   ]) : null;
+  const own = cv.measured.length ? h('g', { class: 'measured' }, cv.measured.map((p) => h('path', {
+    d: `M${f(sx(p.x))} ${f(sy(p.y) - 6)}l6 6l-6 6l-6 -6z`,
+    'data-x': p.x.toFixed(4),
+    'data-y': p.y.toFixed(4),
+    'data-images': p.images,
+  }, h('title', {}, p.title)))) : null;
   const m = cv.marker;
   const marker = h('g', {
     class: m.exact ? 'marker' : 'marker marker-near',
@@ -158,6 +211,7 @@ export function curveTree(cv) {
       'test accuracy'),
     base,
     lines,
+    own,
     marker,
   ]);
 }
@@ -170,7 +224,8 @@ export function curveTree(cv) {
 export function curveLegendTree(cv) {
   return h('ul', { class: 'legend curve-legend' }, [
     cv.series.map((s) => h('li', {}, [h('span', { class: 'sw sw-line', style: `--series:${s.color}`, 'aria-hidden': 'true' }), h('span', {}, s.label)])),
-    cv.baseline ? h('li', {}, [h('span', { class: 'sw sw-static', 'aria-hidden': 'true' }), h('span', {}, 'static ResNet')]) : null,
+    cv.baseline ? h('li', {}, [h('span', { class: 'sw sw-static', 'aria-hidden': 'true' }), h('span', {}, 'static ResNet (trained separately)')]) : null,
+    cv.measured.length ? h('li', {}, [h('span', { class: 'sw sw-measured', 'aria-hidden': 'true' }), h('span', {}, 'measured in this browser')]) : null,
     h('li', {}, [h('span', { class: 'sw sw-marker', 'aria-hidden': 'true' }), h('span', {}, 'the sliders’ setting')]),
   ]);
 }
@@ -294,6 +349,18 @@ export function statsProblem(stats, card) {
   const n = 3 * Math.floor((card.config.depth - 2) / 6);
   if (stats.blocks.length !== n) return `it has ${stats.blocks.length} blocks, the model ${n}`;
   return null;
+}
+
+/**
+ * The note above the per-class views: what was measured, how, and the overall result.
+ * @param {object} stats `lcnet stats` output
+ * @returns {string}
+ */
+export function statsNoteText(stats) {
+  return `Measured by ${stats.measured_by} over ${stats.images.toLocaleString('en')} test images at the ` +
+    `model’s thresholds (τL ${stats.tau_l.toFixed(2)}, τC ${stats.tau_c.toFixed(2)}): ` +
+    `${formatAccuracy(stats.accuracy)} correct, ${formatPercent(stats.mean_macs / stats.static_macs)} of the ` +
+    'static MACs on average. Click a cell for examples of that class.';
 }
 
 /**
@@ -437,14 +504,14 @@ export function bucketsView(stats) {
     accuracy: b.accuracy,
     pct: Math.round(b.accuracy * 1000) / 10,
     range: `${formatPercent(b.macs_lo / s)}–${formatPercent(b.macs_hi / s)}`,
-    title: `${b.images} images costing ${formatPercent(b.macs_lo / s)} to ${formatPercent(b.macs_hi / s)} of static: ${formatPercent(b.accuracy)} correct`,
+    title: `${b.images} images costing ${formatPercent(b.macs_lo / s)} to ${formatPercent(b.macs_hi / s)} of static: ${formatAccuracy(b.accuracy)} correct`,
   }));
   const first = bars[0];
   const last = bars[bars.length - 1];
   const summary = bars.length > 1
     ? `The ${first.images} images the network spent least on (${first.range} of static) are ` +
-      `${formatPercent(first.accuracy)} correct; the ${last.images} it spent most on (${last.range}) ` +
-      `${formatPercent(last.accuracy)}. Overall ${formatPercent(stats.accuracy)} at ` +
+      `${formatAccuracy(first.accuracy)} correct; the ${last.images} it spent most on (${last.range}) ` +
+      `${formatAccuracy(last.accuracy)}. Overall ${formatAccuracy(stats.accuracy)} at ` +
       `${formatPercent(stats.mean_macs / s)} of static on ${stats.images.toLocaleString('en')} test images.`
     : '';
   return { bars, summary };
@@ -459,7 +526,7 @@ export function bucketsTree(bv) {
   return h('div', { class: 'buckets' }, [
     h('ol', { class: 'bucket-bars', 'aria-label': 'Accuracy per cost bucket, cheapest first' }, bv.bars.map((b) =>
       h('li', { class: 'bucket', 'data-accuracy': b.accuracy.toFixed(4), title: b.title, 'aria-label': b.title }, [
-        h('span', { class: 'bucket-value' }, formatPercent(b.accuracy)),
+        h('span', { class: 'bucket-value' }, formatAccuracy(b.accuracy)),
         h('span', { class: 'bucket-track', 'aria-hidden': 'true' }, h('span', { class: 'bucket-fill', style: `height:${b.pct}%` })),
         h('span', { class: 'bucket-range' }, b.range),
       ]))),

@@ -65,6 +65,8 @@ export const SERIES = Object.freeze({
   marker: OKABE_ITO.vermillion,
   compareA: OKABE_ITO.blue,
   compareB: OKABE_ITO.purple,
+  /** Points measured in this browser ("measure it yourself"). */
+  measured: OKABE_ITO.black,
 });
 
 /** Sizes of the visualizer and the page, in CSS pixels unless a unit is given. */
@@ -90,6 +92,27 @@ export const LAYOUT = Object.freeze({
   pageMaxWidth: '1240px',
 });
 
+/**
+ * Type and spacing of the downloadable figures (figures.js), in SVG user units (CSS px); they
+ * follow the page's sizes (style.css sets its type in rem, 16 px root).
+ */
+export const FIGURE = Object.freeze({
+  type: Object.freeze({
+    family: 'system-ui, -apple-system, "Segoe UI", Roboto, "Noto Sans", "DejaVu Sans", sans-serif',
+    title: 16,
+    heading: 13,
+    body: 11,
+    small: 9,
+    /** Mean advance of a character, as a share of the font size: enough to size boxes by. */
+    advance: 0.6,
+  }),
+  margin: 16,
+  /** Line height, as a multiple of the font size. */
+  line: 1.45,
+  /** Heatmap cells: about the page's (0.9rem x 1.05rem, 1px padding, 4px between stages). */
+  heat: Object.freeze({ cell: 16, height: 14, gap: 2, stageGap: 4 }),
+});
+
 /** LAYOUT entries that are counts, not lengths. */
 const UNITLESS = new Set(['channelColumns']);
 
@@ -98,10 +121,13 @@ export const FORMAT = Object.freeze({
   /** Digits after the decimal point for gate values. */
   gateDigits: 2,
   probDigits: 1,
+  /** Digits after the decimal point for accuracies (header, curve, notes, tables). */
+  accuracyDigits: 1,
   msDigits: 1,
 });
 
-/** Slider ranges for the thresholds. A gate `<= tau` is skipped (gates are clamped to [0, 1]). */
+/** Slider ranges for a model whose card has no measured curve (else `teach.js::sliderRange`). A
+ * gate `<= tau` is skipped (gates are clamped to [0, 1]). */
 export const THRESHOLDS = Object.freeze({ min: 0, max: 0.9, step: 0.01 });
 
 function hexToRgb(hex) {

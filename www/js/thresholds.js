@@ -9,16 +9,19 @@ import { rerun } from './prediction.js';
 import { rerunCompare } from './compare.js';
 
 /**
- * Sets the sliders' range and the model's own thresholds, and enables them.
- * @param {{tau_l: number, tau_c: number}} cfg the model card's config
+ * Sets the sliders' ranges (where the measured curve changes, else the full range) and the
+ * model's own thresholds, and enables them.
+ * @param {object} card the model card
  */
-export function setupThresholds(cfg) {
-  for (const [id, v] of [['tau-l', cfg.tau_l], ['tau-c', cfg.tau_c]]) {
+export function setupThresholds(card) {
+  const cfg = card.config;
+  for (const [id, key] of [['tau-l', 'tau_l'], ['tau-c', 'tau_c']]) {
     const el = $(id);
-    el.min = String(THRESHOLDS.min);
-    el.max = String(THRESHOLDS.max);
-    el.step = String(THRESHOLDS.step);
-    el.value = String(v);
+    const r = T.sliderRange(card, key) || THRESHOLDS;
+    el.min = String(r.min);
+    el.max = String(r.max);
+    el.step = String(r.step);
+    el.value = String(cfg[key]);
   }
   state.tauL = cfg.tau_l;
   state.tauC = cfg.tau_c;
@@ -49,28 +52,45 @@ export function setThresholds(tauL, tauC) {
 function onSlider() {
   state.tauL = Number($('tau-l').value);
   state.tauC = Number($('tau-c').value);
+  applyThresholds();
+}
+
+// The thresholds in `state` changed: show them, ring them on the curve, re-run both images.
+function applyThresholds() {
   showThresholds();
   showCurve();
   rerun();
   rerunCompare();
 }
 
+/**
+ * Moves the sliders as a visitor would (the shown and pinned images re-run); for the reset
+ * buttons and the tour.
+ * @param {number} tauL
+ * @param {number} tauC
+ */
+export function moveThresholds(tauL, tauC) {
+  // The state keeps the exact values, also beyond the sliders' range (a script may go there).
+  setThresholds(tauL, tauC);
+  applyThresholds();
+}
+
+/** Back to the model's own thresholds. */
+export function resetThresholds() {
+  if (state.card) moveThresholds(state.card.config.tau_l, state.card.config.tau_c);
+}
+
 /** Wires the two sliders and the reset button. */
 export function initThresholds() {
   $('tau-l').addEventListener('input', onSlider);
   $('tau-c').addEventListener('input', onSlider);
-  $('tau-reset').addEventListener('click', () => {
-    if (!state.card) return;
-    $('tau-l').value = String(state.card.config.tau_l);
-    $('tau-c').value = String(state.card.config.tau_c);
-    onSlider();
-  });
+  $('tau-reset').addEventListener('click', resetThresholds);
 }
 
 /** Draws the model card's accuracy/cost curve with the current thresholds marked. */
 export function showCurve() {
   if (!state.card) return;
-  const cv = T.curveView(state.card, state.tauL, state.tauC);
+  const cv = T.curveView(state.card, state.tauL, state.tauC, state.measured);
   if (!cv) {
     $('curve').replaceChildren(D.render(D.h('p', { class: 'muted' },
       'This model’s card has no measured curve (run `lcnet record` on the test set).'), document));

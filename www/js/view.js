@@ -55,6 +55,16 @@ export function formatPercent(r) {
 }
 
 /**
+ * A measured accuracy, always with one decimal: "86.7%". Every accuracy on the page (header,
+ * curve, notes, tables) goes through here, so one measurement never prints two ways.
+ * @param {number} a fraction correct, e.g. 0.8672
+ * @returns {string}
+ */
+export function formatAccuracy(a) {
+  return Number.isFinite(a) ? `${(a * 100).toFixed(FORMAT.accuracyDigits)}%` : '–';
+}
+
+/**
  * Cost of a pass against the static network, with the used and saved shares adding up to 100.
  * @param {number} macs MACs spent
  * @param {number} staticMacs MACs of the static network
@@ -115,7 +125,7 @@ export function unsureNote(prob, confidence, classNames) {
   if (!confidence || !(confidence.unsure_below > 0) || !(prob < confidence.unsure_below)) return null;
   const right = Number.isFinite(confidence.unsure_accuracy)
     ? ` On the test set, predictions below ${formatProb(confidence.unsure_below)} were right only ` +
-      `${formatProb(confidence.unsure_accuracy)} of the time.`
+      `${formatAccuracy(confidence.unsure_accuracy)} of the time.`
     : '';
   return `The network is unsure (${formatProb(prob)}).${right} It only knows ${classNames.length} ` +
     `classes (${classNames.join(', ')}) and must pick one of them, even for a picture of something else.`;
@@ -148,6 +158,34 @@ export function cameraErrorText(e) {
 export function cameraBackendText(ms) {
   if (!Number.isFinite(ms.webgpu)) return `(${formatMs(ms.cpu)} per frame)`;
   return `(CPU ${formatMs(ms.cpu)} vs WebGPU ${formatMs(ms.webgpu)} per frame here)`;
+}
+
+/**
+ * The backend for single images, from the medians measured at start-up: WebGPU only when it was
+ * measured and is faster than the CPU.
+ * @param {{cpu: number, webgpu?: number|null}} ms median milliseconds per image on each backend
+ * @returns {'webgpu'|'cpu'}
+ */
+export function chooseBackend(ms) {
+  return Number.isFinite(ms.webgpu) && Number.isFinite(ms.cpu) && ms.webgpu < ms.cpu ? 'webgpu' : 'cpu';
+}
+
+/**
+ * Why the page runs where it runs, with the start-up measurement: "Running on the CPU, the faster
+ * here: 3.1 ms vs 260 ms per image on WebGPU (…)"; when the page's address or the visitor chose,
+ * "Running on WebGPU as the address asks (measured at start-up: 260 ms vs 3.1 ms per image on
+ * the CPU)." or "… as chosen (…)".
+ * @param {{cpu: number, webgpu: number}} ms
+ * @param {'webgpu'|'cpu'} running
+ * @param {'faster'|'address'|'toggle'} [why]
+ * @returns {string}
+ */
+export function backendChoiceText(ms, running, why = 'faster') {
+  const [a, b] = running === 'webgpu' ? [['WebGPU', ms.webgpu], ['the CPU', ms.cpu]] : [['the CPU', ms.cpu], ['WebGPU', ms.webgpu]];
+  const numbers = `${formatMs(a[1])} vs ${formatMs(b[1])} per image on ${b[0]}`;
+  if (why === 'faster') return `Running on ${a[0]}, the faster here: ${numbers} (measured at start-up; the toggle still switches).`;
+  const as = why === 'address' ? 'as the address asks' : 'as chosen';
+  return `Running on ${a[0]} ${as} (measured at start-up: ${numbers}).`;
 }
 
 /**
@@ -230,9 +268,9 @@ export function modelSummary(card) {
   if (card.weights_dtype && card.weights_dtype !== 'f32') parts.push(`weights stored as ${card.weights_dtype}`);
   const m = measuredResult(card.results);
   if (m) {
-    let text = `${(m.accuracy * 100).toFixed(1)}% test accuracy`;
+    let text = `${formatAccuracy(m.accuracy)} test accuracy`;
     if (typeof m.macs_ratio === 'number' && c.gated) {
-      text += ` at ${(m.macs_ratio * 100).toFixed(0)}% of the static MACs`;
+      text += ` at ${formatPercent(m.macs_ratio)} of the static MACs`;
     }
     parts.push(text);
   }
@@ -411,8 +449,26 @@ export function benchText(r, backend) {
   const rb = Number.isFinite(r.readbacks_per_image)
     ? `; ${Number(r.readbacks_per_image.toFixed(2))} GPU readback${r.readbacks_per_image === 1 ? '' : 's'} per image`
     : '';
-  return `Static ResNet ${formatMs(r.static_ms)} · LC-Net ${formatMs(r.dynamic_ms)} ` +
+  return `Gates off ${formatMs(r.static_ms)} · LC-Net ${formatMs(r.dynamic_ms)} ` +
     `(${rel}, median of ${r.runs} runs each${backend ? `, on ${backend}` : ''}${rb})`;
+}
+
+/**
+ * Why the time saved is less than the compute saved, with the benchmark's own numbers.
+ * @param {{static_ms: number, dynamic_ms: number, macs: number, static_macs: number}} r
+ * @returns {string} empty when the numbers are missing
+ */
+export function benchNoteText(r) {
+  const compute = r.static_macs > 0 ? r.macs / r.static_macs : NaN;
+  const time = r.static_ms > 0 ? r.dynamic_ms / r.static_ms : NaN;
+  if (!Number.isFinite(compute) || !Number.isFinite(time)) return '';
+  const measured = `On this image LC-Net computed ${formatPercent(compute)} of the MACs and took ` +
+    `${formatPercent(time)} of the time of the same network with its gates off.`;
+  if (time <= compute) return `${measured} Here the time saved matched the compute saved.`;
+  return `${measured} Time saved is less than compute saved: the gates themselves run (an average ` +
+    'over each channel and two small fully connected layers per block), every layer that runs still pays ' +
+    'fixed costs (reading its input, starting the kernel, writing its output) that MACs do not count, ' +
+    'and a layer thinned to a few channels keeps the SIMD lanes or GPU threads less busy.';
 }
 
 /**

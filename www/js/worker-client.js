@@ -2,8 +2,7 @@
 // answer. What the unsolicited messages mean for the page is left to the caller (main.js).
 
 let worker = null;
-const pending = new Map();
-let nextId = 1;
+let channel = null;
 let handlers = null;
 // The worker's wasm memory when it became ready, and how often it was replaced.
 let baseMemory = null;
@@ -14,8 +13,52 @@ let recycled = 0;
 const MEMORY_SLACK = 48 * 2 ** 20;
 
 /**
+ * Pairs the requests sent to worker `w` with its answers ({id, output} or {id, error}).
+ * @param {Worker} w
+ * @param {(m: object) => void} onEvent every message that answers no request
+ * @param {(output: object, waiting: number) => void} [onAnswer] after each answer, with the
+ *   number of requests still waiting
+ * @returns {{request: (msg: object, transfer?: Transferable[]) => Promise<object>, waiting: () => number}}
+ */
+function connect(w, onEvent, onAnswer = () => {}) {
+  const pending = new Map();
+  let nextId = 1;
+  w.onmessage = (ev) => {
+    const m = ev.data;
+    if (m.id !== undefined && pending.has(m.id)) {
+      const p = pending.get(m.id);
+      pending.delete(m.id);
+      if (m.error !== undefined) p.reject(new Error(m.error));
+      else p.resolve(m.output);
+      onAnswer(m.output, pending.size);
+      return;
+    }
+    onEvent(m);
+  };
+  return {
+    request: (msg, transfer = []) => new Promise((resolve, reject) => {
+      const id = nextId++;
+      pending.set(id, { resolve, reject });
+      w.postMessage({ ...msg, id }, transfer);
+    }),
+    waiting: () => pending.size,
+  };
+}
+
+/** The worker's address; the page's `?wasm=` and `?backend=` reach it (it reads them). */
+function workerUrl(extra = {}) {
+  const url = new URL('./worker.js', import.meta.url);
+  const params = new URLSearchParams(location.search);
+  for (const key of ['wasm', 'backend']) {
+    if (params.get(key)) url.searchParams.set(key, params.get(key));
+  }
+  for (const [k, v] of Object.entries(extra)) url.searchParams.set(k, v);
+  return url;
+}
+
+/**
  * Starts the worker. `?wasm=simd128` on the page's address reaches the worker, which then loads
- * the plain build.
+ * the plain build; `?backend=webgpu|cpu` fixes the backend instead of the faster one.
  * @param {(m: object) => void} onEvent every message that answers no request: loading progress,
  *   ready (also from a replacement worker, with `recycled > 0`), a backend change, a fatal error
  * @param {(ev: ErrorEvent) => void} onError the worker itself failed (for example it could not load)
@@ -26,27 +69,18 @@ export function startWorker(onEvent, onError) {
 }
 
 function spawn() {
-  const workerUrl = new URL('./worker.js', import.meta.url);
-  const wasmChoice = new URLSearchParams(location.search).get('wasm');
-  if (wasmChoice) workerUrl.searchParams.set('wasm', wasmChoice);
-  worker = new Worker(workerUrl, { type: 'module' });
+  worker = new Worker(workerUrl(), { type: 'module' });
   baseMemory = null;
-  worker.onmessage = (ev) => {
-    const m = ev.data;
-    if (m.id !== undefined && pending.has(m.id)) {
-      const p = pending.get(m.id);
-      pending.delete(m.id);
-      if (m.error !== undefined) p.reject(new Error(m.error));
-      else p.resolve(m.output);
-      if (baseMemory !== null && m.output?.wasm_memory_bytes > baseMemory + MEMORY_SLACK && pending.size === 0) recycle();
-      return;
-    }
+  const onEvent = (m) => {
     if (m.status === 'ready') {
       baseMemory = m.wasm_memory_bytes;
       m.recycled = recycled;
     }
     handlers.onEvent(m);
   };
+  channel = connect(worker, onEvent, (output, waiting) => {
+    if (baseMemory !== null && output?.wasm_memory_bytes > baseMemory + MEMORY_SLACK && waiting === 0) recycle();
+  });
   worker.onerror = handlers.onError;
 }
 
@@ -64,11 +98,37 @@ function recycle() {
  * @returns {Promise<object>}
  */
 export function request(msg, transfer = []) {
-  const id = nextId++;
-  return new Promise((resolve, reject) => {
-    pending.set(id, { resolve, reject });
-    worker.postMessage({ ...msg, id }, transfer);
+  return channel.request(msg, transfer);
+}
+
+/**
+ * Starts `n` more CPU workers, each with its own wasm module and weights (from the browser's
+ * cache after the first load), for work that splits over images ("measure it yourself").
+ * @param {number} n
+ * @returns {Promise<Array<{request: (msg: object, transfer?: Transferable[]) => Promise<object>, stop: () => void}>>}
+ *   once all of them are ready; rejects (after stopping them) when one fails to load
+ */
+export async function startHelpers(n) {
+  const helpers = Array.from({ length: n }, () => {
+    const w = new Worker(workerUrl({ backend: 'cpu', gpu: 'off' }), { type: 'module' });
+    let ready;
+    const loaded = new Promise((resolve, reject) => {
+      ready = { resolve, reject };
+      w.onerror = (e) => reject(new Error(e.message || 'a helper worker could not start'));
+    });
+    const c = connect(w, (m) => {
+      if (m.status === 'ready') ready.resolve();
+      else if (m.fatal) ready.reject(new Error(m.error));
+    });
+    return { loaded, request: c.request, stop: () => w.terminate() };
   });
+  try {
+    await Promise.all(helpers.map((x) => x.loaded));
+  } catch (e) {
+    for (const x of helpers) x.stop();
+    throw e;
+  }
+  return helpers.map(({ request: r, stop }) => ({ request: r, stop }));
 }
 
 /**

@@ -2,20 +2,25 @@
 // classification and benchmark requests, so the page never blocks on inference.
 //
 // Two backends run the same network: `webgpu` (the crate's wgpu executor on the browser's
-// WebGPU) and `cpu` (the crate's direct kernels in WebAssembly). WebGPU is used when the browser
-// gives an adapter; the CPU model is always loaded, because it decodes uploads and is the
-// fallback: when the GPU device is lost or reports an error, the worker switches to the CPU for
-// good (until the page asks for WebGPU again) and answers the request that failed on the CPU
-// instead.
+// WebGPU) and `cpu` (the crate's direct kernels in WebAssembly). The worker is ready as soon as
+// the CPU model is warm; WebGPU is set up afterwards, in the background, and both are timed on
+// the same image: single images then run on the faster one (`?backend=webgpu|cpu` on the page's
+// address fixes the choice; with `webgpu` the worker waits for the GPU before it is ready). The
+// CPU model is always loaded, because it decodes uploads and is the fallback: when the GPU
+// device is lost or reports an error, the worker switches to the CPU for good (until the page
+// asks for WebGPU again) and answers the request that failed on the CPU instead.
 //
 // Protocol (candle's and Burn's web workers use the same shape):
 //   worker -> page  {status: 'loading', loaded, total}        while the weights download
 //                   {status: 'ready', card, simd, relaxed, cached, wasm_memory_bytes, backend,
 //                     webgpu, load_ms}   `relaxed`: the relaxed-SIMD build was loaded
-//                     `webgpu`: {available, adapter, note, lost}; `note` says why it is not
-//                     used; `lost`: it worked but failed (asking for it again retries)
-//                   {status: 'backend', backend, webgpu, rerun} the GPU failed between requests;
-//                     now on the CPU; `rerun`: the page should run its current image again
+//                     `webgpu`: {available, adapter, note, lost, pending, ms}; `note` says why
+//                     it is (not) used; `lost`: it worked but failed (asking for it again
+//                     retries); `pending`: still being set up; `ms`: {cpu, webgpu} median ms per
+//                     image measured at start-up
+//                   {status: 'backend', backend, webgpu, rerun} the backend changed: WebGPU set
+//                     up and measured, or the GPU failed between requests; `rerun`: the page
+//                     should run its current image again
 //                   {id, status: 'complete', backend, output}  answer to a request; `output`
 //                     carries `backend` too
 //                   {id, error: message}                       a request failed; the worker lives on
@@ -25,11 +30,14 @@
 //                     `rgb`: an already prepared image, e.g. to re-run it at new thresholds.
 //                   {id, cmd: 'bench', rgb, runs, tauL, tauC}  static vs dynamic, median ms, on
 //                     the current backend
+//                   {id, cmd: 'measure', images: [{rgb} | {bytes}], tauL, tauC}  a chunk of test
+//                     images (prepared pixels, or files decoded as uploads are) on the current
+//                     backend; answers {predicted: class[], macs: number[], backend}
 //                   {id, cmd: 'backend', name: 'webgpu' | 'cpu'} switch; answers {backend, webgpu}
 //                   {id, cmd: 'lose-gpu'}                      destroys the GPU device (tests)
 // Requests are answered one at a time, in order.
 
-import { median } from './view.js';
+import { median, chooseBackend, backendChoiceText } from './view.js';
 
 // Two builds of the wasm module: `pkg-relaxed/` uses relaxed SIMD (the convolutions'
 // multiply-adds as `f32x4.relaxed_madd`, fused where the CPU has FMA) and `pkg/` plain simd128.
@@ -45,8 +53,12 @@ const RELAXED_PROBE = new Uint8Array([
   0xfd, 0x85, 0x02, // f32x4.relaxed_madd
   0x0b, // end
 ]);
-const WANT_RELAXED = new URL(self.location.href).searchParams.get('wasm') !== 'simd128'
-  && WebAssembly.validate(RELAXED_PROBE);
+const PARAMS = new URL(self.location.href).searchParams;
+const WANT_RELAXED = PARAMS.get('wasm') !== 'simd128' && WebAssembly.validate(RELAXED_PROBE);
+/** `?gpu=off`: a helper worker that only ever runs on the CPU (no WebGPU set-up at all). */
+const NO_GPU = PARAMS.get('gpu') === 'off';
+/** 'webgpu' or 'cpu' when the page's address names a backend; null: the faster one. */
+const WANT_BACKEND = ['webgpu', 'cpu'].includes(PARAMS.get('backend')) ? PARAMS.get('backend') : null;
 
 // The chosen build's exports, set by `load`.
 let init;
@@ -60,6 +72,8 @@ const CARD_URL = new URL('../weights/model.json', import.meta.url);
 const CACHE_NAME = 'lcnet-weights';
 // Warm-up runs before a benchmark measures: early runs are several times slower.
 const BENCH_WARMUP = 20;
+// Timed runs of each backend at start-up, after one warm-up run each.
+const CHOICE_RUNS = 5;
 
 const NO_WEBGPU = 'WebGPU not available: running on the CPU (WebAssembly)';
 
@@ -74,6 +88,10 @@ let gpu = null;
 let webgpu = { available: false, adapter: null, note: NO_WEBGPU };
 /** 'webgpu' or 'cpu'. */
 let backend = 'cpu';
+/** The page asked for a backend (address or toggle): the start-up measurement does not switch. */
+let chosen = WANT_BACKEND !== null;
+/** Resolves once WebGPU was set up (or failed to) and measured. */
+let gpuSetUp = null;
 
 function memoryBytes() {
   return wasm ? wasm.memory.buffer.byteLength : 0;
@@ -191,18 +209,61 @@ async function load() {
   // One warm-up pass (grey image) so the first real request does not pay for lazy set-up.
   model.classify(grey(), card.config.tau_l, card.config.tau_c);
   const tCpu = performance.now();
-  backend = (await startGpu()) ? 'webgpu' : 'cpu';
-  const tGpu = performance.now();
+  const cpuMs = await timeRuns(async () => model.classify(grey(), card.config.tau_l, card.config.tau_c));
+  if (NO_GPU) {
+    webgpu = { available: false, adapter: null, note: 'WebGPU is not used by this helper worker' };
+    gpuSetUp = Promise.resolve();
+  } else {
+    webgpu = { available: false, adapter: null, pending: true, note: 'Setting up WebGPU; running on the CPU meanwhile' };
+    gpuSetUp = setUpGpu(cpuMs);
+  }
+  if (WANT_BACKEND === 'webgpu') await gpuSetUp;
+  const tReady = performance.now();
   // Measured here, in the worker, from the start of loading: the page shows the total.
   const load_ms = {
     fetch: tFetched - t0, // card, weights (network or cache) and wasm compilation, in parallel
     cpu: tCpu - tFetched, // CPU model from the weights, plus one warm-up pass
-    gpu: tGpu - tCpu, // WebGPU adapter, pipelines, upload and a warm-up pass (or the failed try)
-    total: tGpu - t0,
+    total: tReady - t0, // until ready (WebGPU is set up later, unless the address asked for it)
   };
   postMessage({
     status: 'ready', card, simd: simdEnabled(), relaxed: relaxedSimdEnabled(), cached, wasm_memory_bytes: memoryBytes(), backend, webgpu, load_ms,
   });
+  if (WANT_BACKEND !== 'webgpu' && !NO_GPU) {
+    // Requests are answered meanwhile (on the CPU); the page hears when WebGPU is ready.
+    const before = backend;
+    gpuSetUp.then(() => postMessage({ status: 'backend', backend, webgpu, rerun: backend !== before }));
+  }
+}
+
+/** Median milliseconds of `CHOICE_RUNS` runs of `f`. */
+async function timeRuns(f) {
+  const ms = [];
+  for (let i = 0; i < CHOICE_RUNS; i++) {
+    const t = performance.now();
+    await f();
+    ms.push(performance.now() - t);
+  }
+  return median(ms);
+}
+
+// Sets up WebGPU, times it against the CPU on the warm-up image and, unless the page chose a
+// backend, moves single images to the faster one. `webgpu.gpu_ms` is the set-up time.
+async function setUpGpu(cpuMs) {
+  const t = performance.now();
+  let ok = await startGpu();
+  const ms = { cpu: cpuMs, webgpu: null };
+  if (ok) {
+    try {
+      ms.webgpu = await timeRuns(() => gpu.classify(grey(), card.config.tau_l, card.config.tau_c));
+    } catch (e) {
+      gpuFailed(e);
+      ok = false;
+    }
+  }
+  if (WANT_BACKEND === 'webgpu' && ok) backend = 'webgpu';
+  else if (!chosen) backend = ok ? chooseBackend(ms) : 'cpu';
+  webgpu = { ...webgpu, ms, gpu_ms: performance.now() - t };
+  if (ok) webgpu.note = backendChoiceText(ms, backend, WANT_BACKEND ? 'address' : chosen ? 'toggle' : 'faster');
 }
 
 function grey() {
@@ -232,12 +293,12 @@ async function startGpu() {
     const failed = m.failure();
     if (failed) throw new Error(failed);
     gpu = m;
-    webgpu = { available: true, adapter: name, note: null };
+    webgpu = { available: true, adapter: name, note: null, ms: webgpu.ms };
     return true;
   } catch (e) {
     if (m) m.free();
     gpu = null;
-    webgpu = { available: false, adapter: null, note: `${NO_WEBGPU}: ${message(e)}` };
+    webgpu = { available: false, adapter: null, note: `${NO_WEBGPU}: ${message(e)}`, ms: webgpu.ms };
     return false;
   }
 }
@@ -357,7 +418,25 @@ async function bench(msg) {
   };
 }
 
+// A chunk of a "measure it yourself" run: only the predicted class and the MACs of each image
+// travel back (a whole trace per image would cost more than the inference).
+async function measure(msg) {
+  const [tauL, tauC] = thresholds(msg);
+  const predicted = [];
+  const macs = [];
+  for (const im of msg.images) {
+    const rgb = im.rgb ? toBytes(im.rgb) : Uint8Array.from(model.prepare(toBytes(im.bytes)).rgb);
+    const { trace } = await infer(rgb, tauL, tauC);
+    predicted.push(trace.prediction.class);
+    macs.push(trace.macs);
+  }
+  return { predicted, macs, backend };
+}
+
 async function switchBackend(msg) {
+  // The visitor's choice wins over the start-up measurement, which may still be running.
+  chosen = true;
+  await gpuSetUp;
   if (msg.name === 'cpu') backend = 'cpu';
   else if (msg.name === 'webgpu') {
     // After a failure (or when it was missing at load) try again: the browser may have a new
@@ -365,6 +444,7 @@ async function switchBackend(msg) {
     if (!gpu && !(await startGpu())) throw new Error(webgpu.note);
     backend = 'webgpu';
   } else throw new Error(`unknown backend ${JSON.stringify(msg.name)}`);
+  if (webgpu.available && Number.isFinite(webgpu.ms?.webgpu)) webgpu.note = backendChoiceText(webgpu.ms, backend, 'toggle');
   return { backend, webgpu };
 }
 
@@ -386,6 +466,7 @@ async function handle(msg) {
     let output;
     if (msg.cmd === 'classify') output = await classify(msg);
     else if (msg.cmd === 'bench') output = await bench(msg);
+    else if (msg.cmd === 'measure') output = await measure(msg);
     else if (msg.cmd === 'backend') output = await switchBackend(msg);
     else if (msg.cmd === 'lose-gpu') {
       if (gpu) gpu.loseDevice();

@@ -42,6 +42,9 @@ const MODULES: [Module; 2] = [
 ];
 /// Sample images for the page; copied to `www/gallery/` when present.
 const GALLERY_SRC: &str = "weights/gallery";
+/// Test images for the page's "measure it yourself" (`lcnet subset`, CIFAR binary format); copied
+/// to `www/data/` when present.
+const TEST_SUBSET: &str = "weights/test-subset.bin";
 
 #[derive(Args, Clone)]
 pub struct Options {
@@ -104,6 +107,12 @@ pub fn build(opts: &Options) -> Result<PathBuf> {
     )?;
     copy_gallery(&root().join(GALLERY_SRC), &www.join("gallery"))?;
     copy_stats(&stats_dir(&weights), &www.join("stats"))?;
+    let subset = root().join(TEST_SUBSET);
+    if subset.is_file() {
+        copy(&subset, &www.join("data/test-subset.bin"))?;
+    } else {
+        println!("note: no {TEST_SUBSET} (run `lcnet subset`), the page can only measure a test set a visitor chooses");
+    }
 
     let (raw, gz) = sizes(&bg)?;
     println!(

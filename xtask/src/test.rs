@@ -15,6 +15,10 @@ const CHROMIUM: &str = "/usr/bin/chromium";
 const LAVAPIPE_ICD: &str = "/usr/share/vulkan/icd.d/lvp_icd.x86_64.json";
 /// Expected native results, compared against the browser's by tests/browser.
 const GOLDEN: &str = "tests/artifacts/golden.json";
+/// `lcnet eval` on the test sets the page measures ("measure it yourself"), for tests/browser.
+const MEASURE_GOLDEN: &str = "tests/artifacts/measure-golden.json";
+/// Images of the shipped subset the browser test measures (as `eval --limit` picks them).
+const MEASURE_LIMIT: &str = "200";
 
 pub fn test(weights: &WeightsArg) -> Result<()> {
     // Fail on missing weights now rather than after the cargo tests.
@@ -115,5 +119,29 @@ fn golden(weights: &Path) -> Result<()> {
     fs::create_dir_all(path.parent().expect("GOLDEN has a parent"))?;
     fs::write(&path, &out.stdout)?;
     println!("wrote {GOLDEN} ({} images)", images.len());
+
+    // The same binary on what the page's "measure it yourself" runs: the shipped subset (as
+    // `--limit` picks) and the committed 200-image fixture (as a visitor's own test set).
+    let eval = |data: &str, limit: &str| -> Result<serde_json::Value> {
+        let mut cli = command(&exe);
+        cli.args(["eval", "--json", "--weights"])
+            .arg(weights)
+            .args(["--data", data, "--limit", limit]);
+        println!("$ {}", crate::display(&cli));
+        let out = cli.stderr(Stdio::inherit()).output()?;
+        if !out.status.success() {
+            bail!("lcnet eval failed ({})", out.status);
+        }
+        Ok(serde_json::from_slice::<serde_json::Value>(&out.stdout)?["dynamic"].clone())
+    };
+    let golden = serde_json::json!({
+        "subset": eval("www/data/test-subset.bin", MEASURE_LIMIT)?,
+        "fixture": eval("crate/tests/fixtures/cifar10-test-200.bin", "0")?,
+    });
+    fs::write(
+        root().join(MEASURE_GOLDEN),
+        serde_json::to_string_pretty(&golden)?,
+    )?;
+    println!("wrote {MEASURE_GOLDEN}");
     Ok(())
 }

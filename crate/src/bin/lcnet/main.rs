@@ -53,9 +53,19 @@ struct DataArgs {
 
 #[derive(Args, Clone)]
 struct GridArgs {
-    /// Threshold values; each is used for tau_l alone, tau_c alone and both together.
-    #[arg(long, value_delimiter = ',', default_values_t = vec![0.0, 0.01, 0.02, 0.03, 0.04, 0.05, 0.06, 0.08, 0.1, 0.12, 0.15, 0.2, 0.3, 0.5, 0.9])]
+    /// Threshold values; each is used for tau_l alone, tau_c alone and both together
+    /// [default: 0 to 0.3 in steps of 0.01, where the model changes, then 0.4, 0.5, 0.7, 0.9].
+    #[arg(long, value_delimiter = ',', default_values_t = default_grid(), hide_default_value = true)]
     grid: Vec<f32>,
+}
+
+/// Dense where accuracy and cost move (the page's sliders step through these values), sparse
+/// above, where accuracy is near chance.
+fn default_grid() -> Vec<f32> {
+    (0..=30)
+        .map(|i| i as f32 / 100.0)
+        .chain([0.4, 0.5, 0.7, 0.9])
+        .collect()
 }
 
 #[derive(Subcommand)]
@@ -129,6 +139,17 @@ enum Cmd {
         /// Number of cost buckets (equal numbers of images).
         #[arg(long, default_value_t = 10)]
         buckets: usize,
+    },
+    /// Write test images in CIFAR-10's binary format (a label byte and 3072 CHW bytes each), their
+    /// pixels as this crate decodes them: `--limit N` picks them as `eval --limit N` does. The
+    /// page's "measure it yourself" ships such a file.
+    Subset {
+        #[command(flatten)]
+        model: ModelArgs,
+        #[command(flatten)]
+        data: DataArgs,
+        #[arg(long)]
+        out: PathBuf,
     },
     /// Batch-1 latency of the static and the dynamic path on the same images.
     Bench {
@@ -220,6 +241,13 @@ fn main() -> Result<()> {
             examples_dir.as_deref(),
             buckets,
         ),
+        Cmd::Subset { model, data, out } => {
+            let s = samples(&data.data, &load(&model)?, data.limit)?;
+            std::fs::write(&out, dataset::write_bin(&s)?)
+                .with_context(|| format!("writing {}", out.display()))?;
+            eprintln!("wrote {} images to {}", s.len(), out.display());
+            Ok(())
+        }
         Cmd::Bench {
             model,
             data,

@@ -1,0 +1,153 @@
+// "Measure it yourself" and `window.lcnet`: the page measures test images in the browser and its
+// accuracy and mean MACs equal the native `lcnet eval --limit N` on the same images exactly (CPU;
+// `tests/artifacts/measure-golden.json`, written by `cargo xtask test`), WebGPU makes the same
+// decisions, Cancel stops a run, a wrong file is refused with a message, a test set chosen by the
+// visitor is used, and a GPU lost mid-run finishes on the CPU and says so.
+
+import { test, before } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+import { sharedPage, useBackend, BACKENDS, ROOT } from './harness.mjs';
+
+const GOLDEN = join(ROOT, 'tests/artifacts/measure-golden.json');
+const FIXTURE = join(ROOT, 'crate/tests/fixtures/cifar10-test-200.bin');
+
+const golden = existsSync(GOLDEN) ? JSON.parse(readFileSync(GOLDEN, 'utf8')) : null;
+const ctx = sharedPage({ backend: 'cpu' });
+let page;
+let errors;
+
+before(() => {
+  ({ page, errors } = ctx);
+});
+
+const measure = (n, o = {}) => errors.race(page.evaluate(([k, opts]) => window.lcnet.measure(k, opts), [n, o]));
+const points = () => page.locator('#curve svg .measured path').count();
+
+/** Accuracy and mean MACs as `lcnet eval` reports them, from the page's result. */
+function summary(r) {
+  return { images: r.images, accuracy: r.accuracy, mean_macs: r.mean_macs };
+}
+
+test('the page measures the shipped subset exactly as lcnet eval --limit does (CPU)', { skip: !existsSync(GOLDEN) && 'run `cargo xtask test` to write tests/artifacts/measure-golden.json' }, async () => {
+  const want = golden.subset;
+  const r = await measure(want.images);
+  assert.equal(r.backend, 'cpu');
+  assert.deepEqual(summary(r), { images: want.images, accuracy: want.accuracy, mean_macs: want.mean_macs });
+  assert.equal(r.tau_l, want.tau_l);
+  assert.equal(await points(), 1, 'the result is a point on the curve');
+  assert.equal(Number(await page.locator('#curve svg .measured path').getAttribute('data-images')), want.images);
+  assert.match(await page.locator('#measure-status').innerText(), /^Measured in this browser on 200 images of the shipped subset: .* correct at .* of the static MACs/);
+  assert.match(await page.locator('#curve-legend').innerText(), /measured in this browser/);
+  errors.assertNone();
+});
+
+test('two CPU workers give the same answers as one, image for image', async (t) => {
+  const one = await measure(200, { workers: 1 });
+  const two = await errors.race(page.evaluate(() => window.lcnet.measure(200, { workers: 2 })));
+  assert.deepEqual([one.workers, two.workers], [1, 2]);
+  assert.deepEqual(two.predicted, one.predicted);
+  assert.deepEqual(two.macs, one.macs);
+  assert.equal(two.mean_macs, one.mean_macs);
+  t.diagnostic(`images/s: 1 worker ${one.per_second.toFixed(1)}, 2 workers ${two.per_second.toFixed(1)} ` +
+    `(${(two.per_second / one.per_second).toFixed(2)}x; a benchmark, not checked here)`);
+  assert.match(await page.locator('#measure-status').innerText(), /on the CPU, 2 workers/);
+  errors.assertNone();
+});
+
+test('WebGPU makes the same decisions on the same images', { skip: !BACKENDS.includes('webgpu') }, async () => {
+  const cpu = await measure(100);
+  await useBackend(page, errors, 'webgpu');
+  try {
+    const gpu = await measure(100);
+    assert.equal(gpu.backend, 'webgpu');
+    assert.equal(gpu.fell_back, false);
+    assert.deepEqual(gpu.predicted, cpu.predicted);
+    assert.deepEqual(gpu.macs, cpu.macs);
+  } finally {
+    await useBackend(page, errors, 'cpu');
+  }
+  errors.assertNone();
+});
+
+test('a GPU lost during a run: it finishes on the CPU and says so', { skip: !BACKENDS.includes('webgpu') }, async () => {
+  const cpu = await measure(100);
+  await useBackend(page, errors, 'webgpu');
+  const run = page.evaluate(() => window.lcnet.measure(100));
+  await errors.race(page.waitForFunction(() => document.getElementById('measure-progress').value > 0));
+  await errors.race(page.evaluate(() => window.lcnetDebug.loseGpu()));
+  const r = await errors.race(run);
+  assert.equal(r.fell_back, true);
+  assert.equal(r.backend, 'cpu');
+  assert.deepEqual(r.predicted, cpu.predicted, 'the same answers whichever backend ran each image');
+  assert.match(await page.locator('#measure-status').innerText(), /WebGPU failed during the run; it finished on the CPU/);
+  await useBackend(page, errors, 'cpu');
+  errors.assertNone();
+});
+
+test('Cancel stops a run and adds no point', async () => {
+  const before = await points();
+  const run = page.evaluate(() => window.lcnet.measure(1000));
+  await errors.race(page.waitForFunction(() => document.getElementById('measure-progress').value > 0));
+  assert.equal(await page.locator('#measure-cancel').isVisible(), true);
+  await page.locator('#measure-cancel').click();
+  assert.equal(await errors.race(run), null);
+  assert.match(await page.locator('#measure-status').innerText(), /^Cancelled after \d+ images/);
+  assert.equal(await points(), before);
+  assert.equal(await page.locator('#measure-cancel').isHidden(), true);
+  assert.equal(await page.locator('#measure-run').isEnabled(), true);
+  errors.assertNone();
+});
+
+test('a wrong file is refused with a message; a CIFAR test_batch.bin of the visitor is used', async () => {
+  const count = () => page.evaluate(() => Number(document.getElementById('error').dataset.count));
+  const n = await count();
+  await page.locator('#measure-file').setInputFiles({ name: 'notes.txt', mimeType: 'text/plain', buffer: Buffer.from('not a test set') });
+  await errors.race(page.waitForFunction((k) => Number(document.getElementById('error').dataset.count) > k, n));
+  assert.match(await page.locator('#error').innerText(), /Could not use “notes\.txt” as a test set: this is neither CIFAR-10 test data .* The shipped subset stays in use/);
+
+  await page.locator('#measure-file').setInputFiles({ name: 'test_batch.bin', mimeType: 'application/octet-stream', buffer: readFileSync(FIXTURE) });
+  await errors.race(page.waitForFunction(() => /Loaded 200 test images/.test(document.getElementById('measure-status').textContent)));
+  assert.equal(await page.locator('#measure-n').inputValue(), '200');
+  const r = await measure(0);
+  assert.equal(r.images, 200);
+  if (golden) assert.deepEqual(summary(r), { images: 200, accuracy: golden.fixture.accuracy, mean_macs: golden.fixture.mean_macs });
+  assert.match(await page.locator('#measure-status').innerText(), /on 200 images of “test_batch\.bin”/);
+  errors.assertNone();
+});
+
+test('window.lcnet: ready, classify, thresholds, backend', async () => {
+  const r = await errors.race(page.evaluate(async () => {
+    await window.lcnet.ready;
+    const bytes = await (await fetch('gallery/gallery.json')).json()
+      .then((g) => fetch(`gallery/${g[0].file}`)).then((res) => res.arrayBuffer());
+    const trace = await window.lcnet.classify(bytes, 'api.png');
+    await window.lcnet.setThresholds(0.5, 0.02);
+    let refused = null;
+    try {
+      await window.lcnet.setThresholds(2, 0);
+    } catch (e) {
+      refused = e.message;
+    }
+    return {
+      trace,
+      shown: document.getElementById('result').dataset.source,
+      thresholds: window.lcnet.thresholds,
+      after: window.lcnetDebug.output.trace.tau_l,
+      backend: window.lcnet.backend,
+      refused,
+      card: window.lcnet.card.name,
+    };
+  }));
+  assert.equal(r.shown, 'api.png');
+  assert.ok(Array.isArray(r.trace.blocks) && r.trace.macs > 0 && r.trace.prediction.label);
+  assert.deepEqual(r.thresholds, { tauL: 0.5, tauC: 0.02 });
+  assert.equal(r.after, Math.fround(0.5), 'beyond the slider range too');
+  assert.equal(r.backend, 'cpu');
+  assert.match(r.refused, /a threshold must be in \[0, 1\], not 2/);
+  assert.equal(typeof r.card, 'string');
+  await page.locator('#reset-all').click();
+  errors.assertNone();
+});
