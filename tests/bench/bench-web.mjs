@@ -67,7 +67,8 @@ try {
   // The gzipped size comes from the served file on disk: playwright cannot always hand over the
   // body of a response that the worker read as a stream (the weights).
   const fetched = [];
-  const onResponse = (r) => fetched.push(r.request().sizes().then((sz) => ({
+  // (A HEAD request, which the page makes for the test subset's size, transfers no body.)
+  const onResponse = (r) => r.request().method() !== 'HEAD' && fetched.push(r.request().sizes().then((sz) => ({
     url: new URL(r.url()).pathname, sent: sz.responseBodySize,
   })).catch(() => null));
   browser.context.on('response', onResponse);

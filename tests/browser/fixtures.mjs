@@ -1,7 +1,7 @@
 // Test images made on the fly: a minimal PNG encoder (node's zlib for the deflate stream) for
 // the colour types and bit depths the page must accept or refuse.
 
-import { createDeflate, deflateSync } from 'node:zlib';
+import { createDeflate, deflateRawSync, deflateSync } from 'node:zlib';
 
 const CRC_TABLE = (() => {
   const t = new Uint32Array(256);
@@ -111,3 +111,42 @@ export const SVG = Buffer.from(
 
 /** A text file. */
 export const TEXT = Buffer.from('These are notes, not an image.\nLC-Net skips blocks and channels.\n');
+
+/**
+ * A zip with the given files (stored or deflated), laid out as the JPEG mirror's zip is.
+ * @param {Array<[string, Buffer, boolean]>} files name, contents, whether to deflate
+ * @returns {Uint8Array}
+ */
+export function zip(files) {
+  const parts = [];
+  const central = [];
+  let offset = 0;
+  for (const [name, data, deflate] of files) {
+    const body = deflate ? deflateRawSync(data) : Buffer.from(data);
+    const n = Buffer.from(name);
+    const local = Buffer.alloc(30);
+    local.writeUInt32LE(0x04034b50, 0);
+    local.writeUInt16LE(deflate ? 8 : 0, 8);
+    local.writeUInt32LE(body.length, 18);
+    local.writeUInt32LE(data.length, 22);
+    local.writeUInt16LE(n.length, 26);
+    const c = Buffer.alloc(46);
+    c.writeUInt32LE(0x02014b50, 0);
+    c.writeUInt16LE(deflate ? 8 : 0, 10);
+    c.writeUInt32LE(body.length, 20);
+    c.writeUInt32LE(data.length, 24);
+    c.writeUInt16LE(n.length, 28);
+    c.writeUInt32LE(offset, 42);
+    parts.push(local, n, body);
+    central.push(c, n);
+    offset += local.length + n.length + body.length;
+  }
+  const dir = Buffer.concat(central);
+  const end = Buffer.alloc(22);
+  end.writeUInt32LE(0x06054b50, 0);
+  end.writeUInt16LE(files.length, 8);
+  end.writeUInt16LE(files.length, 10);
+  end.writeUInt32LE(dir.length, 12);
+  end.writeUInt32LE(offset, 16);
+  return new Uint8Array(Buffer.concat([...parts, dir, end]));
+}

@@ -265,11 +265,11 @@ export async function galleryEntries() {
 /**
  * One Chromium and one ready page shared by the tests of a file: registers node:test `before`
  * and `after` hooks and returns an object whose `server`, `browser`, `page` and `errors` are set
- * once the page is ready (on `backend`, when given).
- * @param {{backend?: 'webgpu'|'cpu'}} [o]
+ * once the page is ready (on `backend`, when given); `setup(ctx)` runs then, inside the hook.
+ * @param {{backend?: 'webgpu'|'cpu', setup?: (ctx: object) => (void|Promise<void>)}} [o]
  * @returns {{server?: object, browser?: object, page?: import('playwright-core').Page, errors?: PageErrors}}
  */
-export function sharedPage({ backend = null } = {}) {
+export function sharedPage({ backend = null, setup = () => {} } = {}) {
   const ctx = {};
   before(async () => {
     requireBuild();
@@ -277,6 +277,7 @@ export function sharedPage({ backend = null } = {}) {
     ctx.browser = await launch();
     Object.assign(ctx, await openReady(ctx.browser.context, ctx.server.url));
     if (backend) await useBackend(ctx.page, ctx.errors, backend);
+    await setup(ctx);
   });
   after(async () => {
     await ctx.browser?.close();

@@ -4,23 +4,25 @@
 // decisions, Cancel stops a run, a wrong file is refused with a message, a test set chosen by the
 // visitor is used, and a GPU lost mid-run finishes on the CPU and says so.
 
-import { test, before } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 import { sharedPage, useBackend, BACKENDS, ROOT } from './harness.mjs';
+import { zip } from './fixtures.mjs';
 
 const GOLDEN = join(ROOT, 'tests/artifacts/measure-golden.json');
 const FIXTURE = join(ROOT, 'crate/tests/fixtures/cifar10-test-200.bin');
 
 const golden = existsSync(GOLDEN) ? JSON.parse(readFileSync(GOLDEN, 'utf8')) : null;
-const ctx = sharedPage({ backend: 'cpu' });
 let page;
 let errors;
-
-before(() => {
-  ({ page, errors } = ctx);
+sharedPage({
+  backend: 'cpu',
+  setup: (c) => {
+    ({ page, errors } = c);
+  },
 });
 
 const measure = (n, o = {}) => errors.race(page.evaluate(([k, opts]) => window.lcnet.measure(k, opts), [n, o]));
@@ -115,6 +117,22 @@ test('a wrong file is refused with a message; a CIFAR test_batch.bin of the visi
   assert.equal(r.images, 200);
   if (golden) assert.deepEqual(summary(r), { images: 200, accuracy: golden.fixture.accuracy, mean_macs: golden.fixture.mean_macs });
   assert.match(await page.locator('#measure-status').innerText(), /on 200 images of “test_batch\.bin”/);
+  errors.assertNone();
+});
+
+test('the JPEG mirror’s zip chosen by a visitor: its test images, decoded as uploads are', async () => {
+  const jpeg = readFileSync(join(ROOT, 'tests/browser/media/exif-upright.jpg'));
+  const bytes = zip([
+    ['train/cat/0001.jpg', jpeg, false],
+    ['test/cat/0001.jpg', jpeg, true],
+    ['test/dog/0001.jpg', jpeg, false],
+  ]);
+  await page.locator('#measure-file').setInputFiles({ name: 'cifar10-jpeg.zip', mimeType: 'application/zip', buffer: Buffer.from(bytes) });
+  await errors.race(page.waitForFunction(() => /Loaded 2 test images from “cifar10-jpeg\.zip”/.test(document.getElementById('measure-status').textContent)));
+  const r = await measure(0);
+  assert.equal(r.images, 2);
+  assert.equal(r.predicted[0], r.predicted[1], 'the same picture, stored and deflated');
+  assert.equal(r.correct, r.predicted.filter((p, i) => p === [3, 5][i]).length);
   errors.assertNone();
 });
 

@@ -70,7 +70,11 @@ test('loads, becomes ready and shows the model and backend', async () => {
   assert.match(await page.locator('#stat-backend').innerText(), BACKEND_TEXT[BACKENDS[0]]);
   assert.equal((await output()).backend, BACKENDS[0]);
   assert.equal(await page.locator(`input[name="backend"][value="${BACKENDS[0]}"]`).isChecked(), true);
-  if (BACKENDS[0] === 'webgpu') assert.equal(await page.locator('#backend-note').isHidden(), true, 'no note when WebGPU runs');
+  if (BACKENDS[0] === 'webgpu') {
+    // The harness asks for WebGPU (`?backend=webgpu`); the note says so, with the start-up timings.
+    assert.match(await page.locator('#backend-note').innerText(),
+      /^Running on WebGPU as the address asks \(measured at start-up: [\d.]+ ms vs [\d.]+ ms per image on the CPU\)\.$/);
+  }
   assert.equal(await page.locator('#error').isHidden(), true);
   assert.ok(server.requests.includes('/weights/model.safetensors'));
   // Everything came from the page's own origin (the server saw every request; nothing else was

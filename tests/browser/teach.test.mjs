@@ -132,12 +132,14 @@ for (const backend of BACKENDS) {
       assert.deepEqual(names, [cheap, dear]);
       assert.match(await page.locator('#compare .cmp-diff').innerText(), /MACs more than|cost the same/);
       await shot(page, '#compare-card', `compare-${backend}.png`);
-      // Thresholds up: both sides run again, at the new setting.
-      await setSliders(page, 0.3, 0.3);
-      await settled(page, errors, 0.3, 0.3);
+      // Thresholds up to the top of both sliders: both sides run again, at the new setting.
+      const max = async (id) => Number(await page.locator(`#${id}`).getAttribute('max'));
+      const hi = Math.min(await max('tau-l'), await max('tau-c'));
+      await setSliders(page, hi, hi);
+      await settled(page, errors, hi, hi);
       const again = await check();
-      assert.equal(again.a.trace.tau_l, Math.fround(0.3));
-      assert.equal(again.b.tau_c, Math.fround(0.3));
+      assert.equal(again.a.trace.tau_l, Math.fround(hi));
+      assert.equal(again.b.tau_c, Math.fround(hi));
       await page.locator('#tau-reset').click();
       await settled(page, errors, card.config.tau_l, card.config.tau_c);
       // Pin the shown image, pick another: A stays, B changes.

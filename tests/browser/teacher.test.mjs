@@ -3,7 +3,7 @@
 // a handout (screenshot kept as an artifact), every glossary link has its entry, and axe-core finds
 // no accessibility violations.
 
-import { test, before } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createRequire } from 'node:module';
 
@@ -11,13 +11,14 @@ import { sharedPage, openReady, artifact } from './harness.mjs';
 
 const AXE = createRequire(import.meta.url).resolve('axe-core/axe.min.js');
 
-const ctx = sharedPage({ backend: 'cpu' });
 let page;
 let errors;
-
-before(async () => {
-  ({ page, errors } = ctx);
-  await errors.race(page.waitForFunction(() => document.body.dataset.stats === 'ready'));
+const ctx = sharedPage({
+  backend: 'cpu',
+  setup: (c) => {
+    ({ page, errors } = c);
+    return errors.race(page.waitForFunction(() => document.body.dataset.stats === 'ready'));
+  },
 });
 
 const state = () => page.evaluate(() => ({

@@ -5,9 +5,10 @@
 import test from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { deflateRawSync, inflateRawSync } from 'node:zlib';
+import { inflateRawSync } from 'node:zlib';
 
 import { readCifarBin, readJpegZip, readTestSet, spread, measureTotals, RECORD } from '../../www/js/dataset.js';
+import { zip } from '../browser/fixtures.mjs';
 
 const CLASSES = ['airplane', 'automobile', 'bird', 'cat', 'deer', 'dog', 'frog', 'horse', 'ship', 'truck'];
 const inflate = async (b) => new Uint8Array(inflateRawSync(b));
@@ -45,41 +46,6 @@ test('spread picks the records lcnet eval --limit picks', () => {
   const sub = spread(10000, 1000);
   assert.deepEqual(spread(1000, 200).map((i) => sub[i]), spread(10000, 200));
 });
-
-/** A zip with the given files (stored or deflated), as the JPEG mirror is laid out. */
-function zip(files) {
-  const parts = [];
-  const central = [];
-  let offset = 0;
-  for (const [name, data, deflate] of files) {
-    const body = deflate ? deflateRawSync(data) : Buffer.from(data);
-    const n = Buffer.from(name);
-    const local = Buffer.alloc(30);
-    local.writeUInt32LE(0x04034b50, 0);
-    local.writeUInt16LE(deflate ? 8 : 0, 8);
-    local.writeUInt32LE(body.length, 18);
-    local.writeUInt32LE(data.length, 22);
-    local.writeUInt16LE(n.length, 26);
-    const c = Buffer.alloc(46);
-    c.writeUInt32LE(0x02014b50, 0);
-    c.writeUInt16LE(deflate ? 8 : 0, 10);
-    c.writeUInt32LE(body.length, 20);
-    c.writeUInt32LE(data.length, 24);
-    c.writeUInt16LE(n.length, 28);
-    c.writeUInt32LE(offset, 42);
-    parts.push(local, n, body);
-    central.push(c, n);
-    offset += local.length + n.length + body.length;
-  }
-  const dir = Buffer.concat(central);
-  const end = Buffer.alloc(22);
-  end.writeUInt32LE(0x06054b50, 0);
-  end.writeUInt16LE(files.length, 8);
-  end.writeUInt16LE(files.length, 10);
-  end.writeUInt32LE(dir.length, 12);
-  end.writeUInt32LE(offset, 16);
-  return new Uint8Array(Buffer.concat([...parts, dir, end]));
-}
 
 test('readJpegZip lists test/<class>/ files by name and inflates them', async () => {
   const bytes = zip([

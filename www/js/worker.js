@@ -3,9 +3,10 @@
 //
 // Two backends run the same network: `webgpu` (the crate's wgpu executor on the browser's
 // WebGPU) and `cpu` (the crate's direct kernels in WebAssembly). The worker is ready as soon as
-// the CPU model is warm; WebGPU is set up afterwards, in the background, and both are timed on
-// the same image: single images then run on the faster one (`?backend=webgpu|cpu` on the page's
-// address fixes the choice; with `webgpu` the worker waits for the GPU before it is ready). The
+// the CPU model is warm; WebGPU is set up afterwards (once the first request was answered), and
+// both are timed on the same image: single images then run on the faster one
+// (`?backend=webgpu|cpu` on the page's address fixes the choice; with `webgpu` the worker waits
+// for the GPU before it is ready). The
 // CPU model is always loaded, because it decodes uploads and is the fallback: when the GPU
 // device is lost or reports an error, the worker switches to the CPU for good (until the page
 // asks for WebGPU again) and answers the request that failed on the CPU instead.
@@ -74,6 +75,13 @@ const CACHE_NAME = 'lcnet-weights';
 const BENCH_WARMUP = 20;
 // Timed runs of each backend at start-up, after one warm-up run each.
 const CHOICE_RUNS = 5;
+// Without a request, WebGPU is set up this long after the CPU model is ready.
+const GPU_DELAY_MS = 1000;
+let answered;
+/** Resolves when the first request was answered. */
+const firstAnswer = new Promise((resolve) => {
+  answered = resolve;
+});
 
 const NO_WEBGPU = 'WebGPU not available: running on the CPU (WebAssembly)';
 
@@ -90,8 +98,10 @@ let webgpu = { available: false, adapter: null, note: NO_WEBGPU };
 let backend = 'cpu';
 /** The page asked for a backend (address or toggle): the start-up measurement does not switch. */
 let chosen = WANT_BACKEND !== null;
-/** Resolves once WebGPU was set up (or failed to) and measured. */
+/** Resolves once WebGPU was set up (or failed to) and measured; null until that starts. */
 let gpuSetUp = null;
+/** Starts the WebGPU set-up (once); see `load`. */
+let startGpuSetUp = () => Promise.resolve();
 
 function memoryBytes() {
   return wasm ? wasm.memory.buffer.byteLength : 0;
@@ -215,9 +225,17 @@ async function load() {
     gpuSetUp = Promise.resolve();
   } else {
     webgpu = { available: false, adapter: null, pending: true, note: 'Setting up WebGPU; running on the CPU meanwhile' };
-    gpuSetUp = setUpGpu(cpuMs);
+    startGpuSetUp = () => {
+      if (!gpuSetUp) {
+        const before = backend;
+        gpuSetUp = setUpGpu(cpuMs);
+        // In the background: the page hears when WebGPU is ready (and whether it now runs there).
+        if (WANT_BACKEND !== 'webgpu') gpuSetUp.then(() => postMessage({ status: 'backend', backend, webgpu, rerun: backend !== before }));
+      }
+      return gpuSetUp;
+    };
   }
-  if (WANT_BACKEND === 'webgpu') await gpuSetUp;
+  if (WANT_BACKEND === 'webgpu') await startGpuSetUp();
   const tReady = performance.now();
   // Measured here, in the worker, from the start of loading: the page shows the total.
   const load_ms = {
@@ -229,9 +247,11 @@ async function load() {
     status: 'ready', card, simd: simdEnabled(), relaxed: relaxedSimdEnabled(), cached, wasm_memory_bytes: memoryBytes(), backend, webgpu, load_ms,
   });
   if (WANT_BACKEND !== 'webgpu' && !NO_GPU) {
-    // Requests are answered meanwhile (on the CPU); the page hears when WebGPU is ready.
-    const before = backend;
-    gpuSetUp.then(() => postMessage({ status: 'backend', backend, webgpu, rerun: backend !== before }));
+    // Set up after the first answer (building the GPU pipelines holds this thread for a while,
+    // and the page's first image should not wait for it), or after GPU_DELAY_MS without one.
+    // Requests are answered meanwhile, on the CPU.
+    setTimeout(startGpuSetUp, GPU_DELAY_MS);
+    firstAnswer.then(startGpuSetUp);
   }
 }
 
@@ -436,7 +456,7 @@ async function measure(msg) {
 async function switchBackend(msg) {
   // The visitor's choice wins over the start-up measurement, which may still be running.
   chosen = true;
-  await gpuSetUp;
+  await startGpuSetUp();
   if (msg.name === 'cpu') backend = 'cpu';
   else if (msg.name === 'webgpu') {
     // After a failure (or when it was missing at load) try again: the browser may have a new
@@ -473,6 +493,7 @@ async function handle(msg) {
       output = { backend };
     } else throw new Error(`unknown command ${JSON.stringify(msg.cmd)}`);
     postMessage({ id: msg.id, status: 'complete', backend, output });
+    answered();
   } catch (e) {
     postMessage({ id: msg.id, error: message(e) });
   } finally {
