@@ -106,7 +106,8 @@ fn has_webgpu() -> bool {
 }
 
 /// A loaded LC-Net on the browser's WebGPU (`crate::gpu`): gates, decisions and the kept
-/// convolutions run on the GPU, one readback per image.
+/// convolutions run on the GPU, one readback per submission (one image, or a batch in
+/// `measure`).
 #[wasm_bindgen(js_name = GpuModel)]
 pub struct WebGpuModel {
     gpu: GpuModel,
@@ -114,9 +115,14 @@ pub struct WebGpuModel {
 
 #[wasm_bindgen(js_class = GpuModel)]
 impl WebGpuModel {
-    /// Requests a WebGPU adapter and device and uploads the weights; rejects with a clear
-    /// `Error` when the browser has no WebGPU or no adapter.
-    pub async fn create(weights: Vec<u8>, card_json: String) -> Result<WebGpuModel, JsError> {
+    /// Requests a WebGPU adapter and device and uploads the weights, with room for `batch`
+    /// images per submission; rejects with a clear `Error` when the browser has no WebGPU or no
+    /// adapter.
+    pub async fn create(
+        weights: Vec<u8>,
+        card_json: String,
+        batch: usize,
+    ) -> Result<WebGpuModel, JsError> {
         if !has_webgpu() {
             return Err(JsError::new(
                 "this browser has no WebGPU (navigator.gpu is missing)",
@@ -128,8 +134,31 @@ impl WebGpuModel {
             ..wgpu::InstanceDescriptor::new_without_display_handle()
         });
         let ctx = GpuContext::request(&instance).await.map_err(err)?;
-        let gpu = GpuModel::new(&ctx, &net).map_err(err)?;
+        let gpu = GpuModel::with_batch(&ctx, &net, batch).map_err(err)?;
         Ok(WebGpuModel { gpu })
+    }
+
+    /// Classifies many prepared images (their RGB bytes one after another), `batch` per
+    /// submission with one readback each: `{predicted, macs}`, one entry per image (what a
+    /// "measure it yourself" run needs; a whole trace per image would cost more than it).
+    pub async fn measure(&self, rgb: Vec<u8>, tau_l: f32, tau_c: f32) -> Result<JsValue, JsError> {
+        let size = self.gpu.net().config().image_size;
+        let images: Vec<&[u8]> = rgb.chunks(size * size * 3).collect();
+        let th = Thresholds { tau_l, tau_c };
+        let traces = self
+            .gpu
+            .run(&images, Mode::Dynamic, th)
+            .await
+            .map_err(err)?;
+        #[derive(Serialize)]
+        struct Measured {
+            predicted: Vec<usize>,
+            macs: Vec<u64>,
+        }
+        to_js(&Measured {
+            predicted: traces.iter().map(|t| t.prediction.class).collect(),
+            macs: traces.iter().map(|t| t.macs).collect(),
+        })
     }
 
     /// As `Model.classify`, on the GPU; resolves with the same trace shape.
@@ -145,7 +174,7 @@ impl WebGpuModel {
         self.run(&rgb, Mode::Static, th).await
     }
 
-    /// GPU->CPU readbacks made so far on this model's device (one per classified image).
+    /// GPU->CPU readbacks made so far on this model's device (one per submission).
     pub fn readbacks(&self) -> f64 {
         self.gpu.context().readbacks() as f64
     }

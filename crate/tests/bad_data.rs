@@ -4,7 +4,7 @@
 mod common;
 
 use common::*;
-use lcnet::bench::{alternate, median};
+use lcnet::bench::{alternate, median, singles};
 use lcnet::{dataset, Config, Thresholds};
 
 const TH: Thresholds = Thresholds {
@@ -136,10 +136,18 @@ fn nothing_to_time_is_an_error() {
     let cfg = tiny_config(true);
     let net = random_model(&cfg, 1);
     let rgb = random_rgb(&cfg, 1, 1);
-    let run = |x: &[u8]| Ok(run_path(&net, x, 1, Via::CpuDynamic, TH).1.remove(0));
+    let run = |b: &[&[u8]]| {
+        let traces = b
+            .iter()
+            .map(|x| run_path(&net, x, 1, Via::CpuDynamic, TH).1.remove(0));
+        Ok(traces.collect())
+    };
     let e = alternate([&run], &[], 3).unwrap_err();
     assert!(e.to_string().contains("nothing to time"), "{e}");
-    assert!(alternate([&run], &[&rgb[..]], 0).is_err());
-    let [t] = alternate([&run], &[&rgb[..]], 2).unwrap();
+    let empty: &[&[u8]] = &[];
+    assert!(alternate([&run], &[empty], 3).is_err());
+    let one = [&rgb[..]];
+    assert!(alternate([&run], &singles(&one), 0).is_err());
+    let [t] = alternate([&run], &singles(&one), 2).unwrap();
     assert!(t.mean_ms >= 0.0 && t.macs > 0.0);
 }

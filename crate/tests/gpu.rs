@@ -16,7 +16,7 @@ use candle_core::{Device, Module, Tensor};
 use candle_nn::VarBuilder;
 use common::*;
 use lcnet::exec::gpu::conv3x3::{self, ConvParams, IN_LIST, OUT_LIST, RELU};
-use lcnet::exec::gpu::decide::{self, selection};
+use lcnet::exec::gpu::decide::{self, selection, Chosen};
 use lcnet::exec::gpu::{conv1x1, gate, linear, pool, residual, GpuContext, GpuModel};
 use lcnet::{dataset, LcNet, Mode, ModelCard, Thresholds, Trace};
 
@@ -66,11 +66,22 @@ fn assert_close(what: &str, got: &[f32], want: &[f32], tol: f32) {
 /// Kernel tolerance: f32 sums in a different order than candle's.
 const KERNEL_TOL: f32 = 1e-4;
 
+/// The selection buffer of a batch of one image whose block runs.
+fn one_running(planes: usize, l_gate: f32, kept: &[usize], scales: &[f32]) -> Vec<u32> {
+    let chosen = Chosen {
+        ran: true,
+        l_gate,
+        kept: kept.to_vec(),
+        scales: scales.to_vec(),
+    };
+    selection(planes, &[chosen])
+}
+
 #[test]
 fn conv3x3_matches_reference() {
     let Some(ctx) = ctx() else { return };
     let mut rng = Rng::new(1);
-    let none = selection(0, true, 1.0, &[], &[]);
+    let none = [0u32];
     // Dense: the stem and the static path.
     for (c_in, c_out, size, stride, relu) in
         [(3, 8, 8, 1, true), (6, 7, 9, 2, false), (5, 4, 8, 2, true)]
@@ -97,7 +108,7 @@ fn conv3x3_matches_reference() {
         let x = rng.vec(c_in * size * size, -1.0, 1.0);
         let w = rng.vec(planes * c_in * 9, -0.5, 0.5);
         let b = rng.vec(planes, -0.5, 0.5);
-        let sel = selection(planes, true, 0.7, &kept, &[1.0; 3]);
+        let sel = one_running(planes, 0.7, &kept, &[1.0; 3]);
         let p = ConvParams::new(c_in, planes, size, stride, RELU | OUT_LIST);
         let got = pollster::block_on(conv3x3::run(ctx, &x, &w, &b, &sel, p)).unwrap();
         let idx = Tensor::new(&[0u32, 2, 5], &Device::Cpu).unwrap();
@@ -121,7 +132,7 @@ fn conv3x3_matches_reference() {
         let w = rng.vec(planes * planes * 9, -0.5, 0.5);
         let b = rng.vec(planes, -0.5, 0.5);
         let scales: Vec<f32> = (0..k).map(|_| rng.uniform(0.1, 1.0) * g).collect();
-        let sel = selection(planes, true, g, &kept, &scales);
+        let sel = one_running(planes, g, &kept, &scales);
         let p = ConvParams::new(planes, planes, size, 1, IN_LIST);
         let got = pollster::block_on(conv3x3::run(ctx, &h, &w, &b, &sel, p)).unwrap();
         let bias = (t(&b, &[1, planes, 1, 1]) * f64::from(g)).unwrap();
@@ -181,6 +192,15 @@ fn residual_matches_reference() {
             t(&sc, &[300]).relu().unwrap()
         };
         assert_close("residual", &got, &flat(&want), KERNEL_TOL);
+        // In place (identity shortcut, x >= 0 as after a ReLU): a skipped image is untouched.
+        let x: Vec<f32> = sc.iter().map(|v| v.max(0.0)).collect();
+        let got = pollster::block_on(residual::run_into(ctx, &x, &br, ran)).unwrap();
+        let want = if ran {
+            flat(&(t(&x, &[300]) + t(&br, &[300])).unwrap().relu().unwrap())
+        } else {
+            x.clone()
+        };
+        assert_close("residual in place", &got, &want, KERNEL_TOL);
     }
 }
 
@@ -257,33 +277,58 @@ fn decide_matches_reference() {
         tau_c: 0.4,
     };
     let groups = 5;
-    // The CPU rule (`Block::decide`): a gate <= tau is skipped.
-    for (g, c_gates) in [
-        (0.8f32, c.to_vec()),
-        (0.3, c.to_vec()),
-        (0.8, vec![0.1; planes]),
-    ] {
-        let d = pollster::block_on(decide::run(ctx, th, g, &c_gates, groups)).unwrap();
+    // One batch: a running image, a skipped one (gate == tau), a running one with every channel
+    // dropped, another running one. The CPU rule (`Block::decide`): a gate <= tau is skipped.
+    let l_gates = [0.8f32, 0.3, 0.8, 0.5];
+    let c_gates = [c.to_vec(), c.to_vec(), vec![0.1; planes], c.to_vec()];
+    let d = pollster::block_on(decide::run(ctx, th, &l_gates, &c_gates.concat(), groups)).unwrap();
+    let mut chosen = Vec::new();
+    for (i, (&g, cg)) in l_gates.iter().zip(&c_gates).enumerate() {
         let ran = g > th.tau_l;
         let kept: Vec<usize> = if ran {
-            (0..planes).filter(|&i| c_gates[i] > th.tau_c).collect()
+            (0..planes).filter(|&i| cg[i] > th.tau_c).collect()
         } else {
             vec![]
         };
-        let k = kept.len() as u32;
-        assert_eq!(d.decision.ran, ran);
-        assert_eq!(d.decision.l_gate, Some(g));
-        assert_eq!(d.decision.kept, kept);
-        assert_eq!(d.decision.c_gates, ran.then(|| c_gates.clone()));
-        let on = u32::from(ran);
-        // Skipped: no C-Net, no conv1, no conv2. Running: conv1 over k rows, conv2 over all.
-        assert_eq!(d.gate_args, [on; 3]);
-        let conv1 = if ran { [groups, k, 1] } else { [0, 0, 0] };
-        assert_eq!(d.conv_args[..3], conv1);
-        assert_eq!(d.conv_args[3..], [groups * on, planes as u32 * on, on]);
-        let scales: Vec<f32> = kept.iter().map(|&i| c_gates[i] * g).collect();
-        assert_eq!(d.sel, selection(planes, ran, g, &kept, &scales));
+        let dec = &d.decisions[i];
+        assert_eq!(dec.ran, ran, "image {i}");
+        assert_eq!(dec.l_gate, Some(g));
+        assert_eq!(dec.kept, kept);
+        assert_eq!(dec.c_gates, ran.then(|| cg.clone()));
+        let scales = kept.iter().map(|&i| cg[i] * g).collect();
+        chosen.push(Chosen {
+            ran,
+            l_gate: g,
+            kept,
+            scales,
+        });
     }
+    let running = chosen.iter().filter(|c| c.ran).count() as u32;
+    let pairs: u32 = chosen.iter().map(|c| c.kept.len() as u32).sum();
+    assert_eq!((running, pairs), (3, 8));
+    // The C-Net over the 3 running images, decide_channels once; conv1 over the 8 pairs of the
+    // batch, conv2 over all channels of each running image, the residual over the running ones.
+    assert_eq!(d.gate_args, [1, 1, running, 1, 1, 1]);
+    let res = planes.div_ceil(64) as u32;
+    assert_eq!(
+        d.conv_args,
+        [
+            groups,
+            pairs,
+            1,
+            groups,
+            planes as u32,
+            running,
+            res,
+            1,
+            running
+        ]
+    );
+    assert_eq!(d.sel, selection(planes, &chosen));
+    // No image runs the block: nothing after it is dispatched.
+    let d = pollster::block_on(decide::run(ctx, th, &[0.1, 0.2], &[0.9; 16], groups)).unwrap();
+    assert_eq!(d.gate_args[2..4], [0, 0]);
+    assert_eq!([d.conv_args[1], d.conv_args[5], d.conv_args[8]], [0, 0, 0]);
 }
 
 /// GPU and reference decisions agree exactly; gates within 1e-5; logits within 1e-3.
@@ -437,10 +482,10 @@ fn a_lost_device_fails_cleanly() {
     assert!(ctx.check().is_err());
 }
 
-/// The whole image runs on the GPU, decisions included: exactly one readback per image, on the
-/// dynamic and the static path, whatever the thresholds skip.
+/// The whole batch runs on the GPU, decisions included: exactly one readback per batch (per
+/// image at batch 1), on the dynamic and the static path, whatever the thresholds skip.
 #[test]
-fn one_readback_per_image() {
+fn one_readback_per_batch() {
     if ctx().is_none() {
         return;
     }
@@ -449,22 +494,79 @@ fn one_readback_per_image() {
     let cfg = tiny_config(true);
     let per = cfg.image_size * cfg.image_size * 3;
     let net = random_model(&cfg, 5);
-    let gpu = GpuModel::new(&ctx, &net).unwrap();
-    let rgb = random_rgb(&cfg, 3, 5);
-    let mut images = 0;
+    let single = GpuModel::new(&ctx, &net).unwrap();
+    let batched = GpuModel::with_batch(&ctx, &net, 7).unwrap();
+    let rgb = random_rgb(&cfg, 17, 5);
+    let images: Vec<&[u8]> = rgb.chunks(per).collect();
+    let mut readbacks = 0;
     assert_eq!(ctx.readbacks(), 0);
     for tau in [0.0, 0.3, 1.0] {
         let th = Thresholds {
             tau_l: tau,
             tau_c: tau,
         };
-        for img in rgb.chunks(per) {
-            gpu_run(&gpu, img, Mode::Dynamic, th).unwrap();
-            gpu_run(&gpu, img, Mode::Static, th).unwrap();
-            images += 2;
-            assert_eq!(ctx.readbacks(), images, "tau {tau}");
+        for mode in [Mode::Dynamic, Mode::Static] {
+            for img in &images[..3] {
+                gpu_run(&single, img, mode, th).unwrap();
+                readbacks += 1;
+                assert_eq!(ctx.readbacks(), readbacks, "tau {tau}");
+            }
+            // 17 images in batches of 7: 7 + 7 + 3.
+            pollster::block_on(batched.run(&images, mode, th)).unwrap();
+            readbacks += 3;
+            assert_eq!(ctx.readbacks(), readbacks, "tau {tau}, batch 7");
         }
     }
+}
+
+/// A batch of B images in one submission gives every image exactly what it gets alone (batch
+/// 1): the same decisions, MACs and logits, bit for bit (each output is summed in the same
+/// order). 70 images, so the last batch is partial; batches mix images that skip a block with
+/// images that run it (checked). The batch-1 path itself is compared with the candle reference
+/// above, and with the shipped model in `lcnet eval --backend gpu` (tests/cli.rs).
+#[test]
+fn batches_match_one_image_at_a_time() {
+    let Some(ctx) = ctx() else { return };
+    let cfg = tiny_config(true);
+    let net = random_model(&cfg, 3);
+    let rgb = random_rgb(&cfg, 70, 3);
+    let images: Vec<&[u8]> = rgb.chunks(cfg.image_size * cfg.image_size * 3).collect();
+    let single = GpuModel::new(ctx, &net).unwrap();
+    let default = Thresholds::from_config(&cfg);
+    let mut mixed = 0;
+    let tau = |t| Thresholds { tau_l: t, tau_c: t };
+    // The static path ignores the thresholds: checked once.
+    let runs = [tau(0.0), default, tau(0.3), tau(1.0)].map(|th| (Mode::Dynamic, th));
+    for (mode, th) in runs.into_iter().chain([(Mode::Static, default)]) {
+        {
+            let alone = pollster::block_on(single.run(&images, mode, th)).unwrap();
+            for b in [1, 7, 64] {
+                let gpu = GpuModel::with_batch(ctx, &net, b).unwrap();
+                let batched = pollster::block_on(gpu.run(&images, mode, th)).unwrap();
+                assert_eq!(batched.len(), images.len());
+                for (i, (got, want)) in batched.iter().zip(&alone).enumerate() {
+                    let what = format!("{mode:?} {th:?} batch {b} image {i}");
+                    assert_same_decisions(&what, got, want);
+                    assert_eq!(got.logits, want.logits, "{what}");
+                    assert_eq!(got.macs, want.macs, "{what}");
+                }
+                // Batches in which some images skip a block that others run.
+                for chunk in alone.chunks(b) {
+                    let blocks = chunk[0].blocks.len();
+                    mixed += (0..blocks)
+                        .filter(|&k| {
+                            chunk.iter().any(|t| t.blocks[k].ran)
+                                && chunk.iter().any(|t| !t.blocks[k].ran)
+                        })
+                        .count();
+                }
+            }
+        }
+    }
+    assert!(mixed > 0, "no batch mixed running and skipped blocks");
+    // A batch that does not fit is refused by name.
+    let e = GpuModel::with_batch(ctx, &net, 10_000).unwrap_err();
+    assert!(e.to_string().contains("batch"), "{e}");
 }
 
 #[test]

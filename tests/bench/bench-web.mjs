@@ -59,17 +59,19 @@ async function visit(context, url) {
 
 requireBuild();
 const server = await serve();
-const browser = await launch();
+// As a visitor's browser: the page registers its service worker (it keeps the page for offline use).
+const browser = await launch({ offline: true });
 try {
   const url = opt.wasm ? `${server.url}?wasm=${encodeURIComponent(opt.wasm)}` : server.url;
   // Every response of the first visit, with the bytes its body took on the wire (as this
   // server sends it: no compression) and gzipped (what a static host that compresses would send).
   // The gzipped size comes from the served file on disk: playwright cannot always hand over the
   // body of a response that the worker read as a stream (the weights).
+  // Requests the service worker makes (it keeps the page for offline use once the first image
+  // is shown) count too, each file once, and are also reported on their own.
   const fetched = [];
-  // (A HEAD request, which the page makes for the test subset's size, transfers no body.)
   const onResponse = (r) => r.request().method() !== 'HEAD' && fetched.push(r.request().sizes().then((sz) => ({
-    url: new URL(r.url()).pathname, sent: sz.responseBodySize,
+    url: new URL(r.url()).pathname, sent: sz.responseBodySize, sw: Boolean(r.request().serviceWorker()),
   })).catch(() => null));
   browser.context.on('response', onResponse);
   const { page, errors, load: cold } = await visit(browser.context, url);
@@ -78,13 +80,22 @@ try {
   await page.waitForLoadState('networkidle');
   browser.context.off('response', onResponse);
   const served = (path) => join(WWW, path.endsWith('/') ? `${path}index.html` : path);
-  const files = await Promise.all((await Promise.all(fetched)).filter(Boolean).map(async (f) => ({
+  const once = new Map();
+  for (const f of (await Promise.all(fetched)).filter(Boolean)) {
+    const seen = once.get(f.url);
+    // A file the page got through the service worker: the worker's network request carries it.
+    if (!seen || (seen.sent === 0 && f.sent > 0)) once.set(f.url, f);
+  }
+  const files = await Promise.all([...once.values()].map(async (f) => ({
     ...f, gzip: gzipSync(await readFile(served(f.url)), { level: 9 }).length,
   })));
+  const sum = (list, k) => list.reduce((n, f) => n + f[k], 0);
+  const bySw = files.filter((f) => f.sw);
   const download = {
     files: files.length,
-    sent_bytes: files.reduce((n, f) => n + f.sent, 0),
-    gzip_bytes: files.reduce((n, f) => n + f.gzip, 0),
+    sent_bytes: sum(files, 'sent'),
+    gzip_bytes: sum(files, 'gzip'),
+    service_worker: { files: bySw.length, sent_bytes: sum(bySw, 'sent'), gzip_bytes: sum(bySw, 'gzip') },
     largest: [...files].sort((a, b) => b.sent - a.sent).slice(0, 4),
   };
   const load = { cold };
@@ -105,7 +116,9 @@ try {
     console.log(`wasm module: ${(size.wasm_bytes / 1e6).toFixed(2)} MB, ${(size.wasm_gzip_bytes / 1e6).toFixed(2)} MB gzipped`);
     console.log(`first visit downloads ${download.files} files: ${(download.sent_bytes / 1e6).toFixed(2)} MB as sent by this ` +
       `server (uncompressed), ${(download.gzip_bytes / 1e6).toFixed(2)} MB gzipped; largest: ` +
-      download.largest.map((x) => `${x.url} ${(x.sent / 1e6).toFixed(2)} MB`).join(', '));
+      download.largest.map((x) => `${x.url} ${(x.sent / 1e6).toFixed(2)} MB`).join(', ') +
+      `; of these, fetched by the service worker for offline use: ${download.service_worker.files} files, ` +
+      `${(download.service_worker.gzip_bytes / 1e6).toFixed(2)} MB gzipped`);
     console.log(`load, first visit: ${f(load.cold)}`);
     console.log(`load, weights cached${load.warm.cached ? '' : ' (NOT from the cache)'}: ${f(load.warm)}\n`);
   }

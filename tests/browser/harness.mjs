@@ -57,11 +57,12 @@ const MIME = {
 };
 
 /**
- * Serves `root` on 127.0.0.1 at a free port.
+ * Serves `root` on 127.0.0.1 at a free port, or at `port` (to serve the same origin again).
  * @param {string} [root]
- * @returns {Promise<{url: string, close: () => Promise<void>, requests: string[]}>}
+ * @param {number} [port]
+ * @returns {Promise<{url: string, port: number, close: () => Promise<void>, requests: string[]}>}
  */
-export async function serve(root = WWW) {
+export async function serve(root = WWW, port = 0) {
   const requests = [];
   const server = createServer(async (req, res) => {
     const path = decodeURIComponent(new URL(req.url, 'http://x').pathname);
@@ -85,10 +86,11 @@ export async function serve(root = WWW) {
       res.writeHead(404, { 'content-type': 'text/plain' }).end('not found');
     }
   });
-  await new Promise((ok) => server.listen(0, '127.0.0.1', ok));
-  const { port } = server.address();
+  await new Promise((ok) => server.listen(port, '127.0.0.1', ok));
+  const at = server.address().port;
   return {
-    url: `http://127.0.0.1:${port}/`,
+    url: `http://127.0.0.1:${at}/`,
+    port: at,
     requests,
     close: () => new Promise((ok) => {
       server.closeAllConnections?.();
@@ -106,12 +108,16 @@ export const BACKENDS = process.env.LCNET_NO_WEBGPU ? ['cpu'] : ['webgpu', 'cpu'
 
 /**
  * Debian's Chromium with a fresh profile.
- * @param {{webgpu?: boolean, camera?: string}} [o] `webgpu: false` launches without
- *   `--enable-unsafe-webgpu`, so `navigator.gpu` offers no adapter (as in a browser without
- *   WebGPU); `camera: 'clip.y4m'` gives the page a fake camera playing that clip, permission granted
+ * @param {{webgpu?: boolean, camera?: string, offline?: boolean}} [o] `webgpu: false` launches
+ *   without `--enable-unsafe-webgpu`, so `navigator.gpu` offers no adapter (as in a browser
+ *   without WebGPU); `camera: 'clip.y4m'` gives the page a fake camera playing that clip,
+ *   permission granted; `offline: true` lets the page register its service worker (www/sw.js).
+ *   Without it service workers are blocked: a worker's own requests would pass by the
+ *   `page.route` interceptions that other tests use to break the page on purpose (the page then
+ *   says that offline use is not available; offline.test.mjs covers that part).
  * @returns {Promise<{context: import('playwright-core').BrowserContext, close: () => Promise<void>}>}
  */
-export async function launch({ webgpu = true, camera = null } = {}) {
+export async function launch({ webgpu = true, camera = null, offline = false } = {}) {
   const profile = await mkdtemp(join(tmpdir(), 'lcnet-chromium-'));
   const context = await chromium.launchPersistentContext(profile, {
     executablePath: CHROMIUM,
@@ -132,6 +138,7 @@ export async function launch({ webgpu = true, camera = null } = {}) {
       ] : []),
     ],
     ...(camera ? { permissions: ['camera'] } : {}),
+    serviceWorkers: offline ? 'allow' : 'block',
   });
   // Generous: the machine may be busy with other work (a shared 2-core box runs training jobs).
   context.setDefaultTimeout(60_000);

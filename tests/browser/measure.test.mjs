@@ -59,7 +59,7 @@ test('two CPU workers give the same answers as one, image for image', async (t) 
   errors.assertNone();
 });
 
-test('WebGPU makes the same decisions on the same images', { skip: !BACKENDS.includes('webgpu') }, async () => {
+test('WebGPU makes the same decisions on the same images, a batch per readback', { skip: !BACKENDS.includes('webgpu') }, async () => {
   const cpu = await measure(100);
   await useBackend(page, errors, 'webgpu');
   try {
@@ -68,6 +68,9 @@ test('WebGPU makes the same decisions on the same images', { skip: !BACKENDS.inc
     assert.equal(gpu.fell_back, false);
     assert.deepEqual(gpu.predicted, cpu.predicted);
     assert.deepEqual(gpu.macs, cpu.macs);
+    // Batched: 100 images in 5 chunks of 20, each one submission with one readback.
+    assert.equal(gpu.readbacks, 5);
+    assert.equal(cpu.readbacks, 0);
   } finally {
     await useBackend(page, errors, 'cpu');
   }

@@ -9,6 +9,10 @@ const PIXELS = SIDE * SIDE;
 /** Bytes of one record of the binary format. */
 export const RECORD = 1 + 3 * PIXELS;
 
+/** Test images per request of a measurement: a CPU worker's unit of work, and what the WebGPU
+ * model holds per submission (one readback each). */
+export const CHUNK = 20;
+
 /**
  * Reads a CIFAR binary file.
  * @param {Uint8Array} bytes

@@ -4,9 +4,10 @@
 // CPU), bench.js, thresholds.js (sliders and curve), compare.js, classes.js (per-class views),
 // camera.js (live camera input), export.js (the figures' SVG and PNG downloads), tour.js (the
 // guided tour), pagetools.js (reset all, print), link.js (a link to the shown view), measure.js
-// (measure it yourself), debug.js (`window.lcnetDebug`). Their shared state is state.js; view.js,
+// (measure it yourself), offline.js (the service worker, sw.js), debug.js (`window.lcnetDebug`). Their shared state is state.js; view.js,
 // draw.js, teach.js, figures.js and dataset.js turn data into what they draw or run.
 
+import { keepOffline } from './offline.js';
 import { cssVariables } from './theme.js';
 import * as V from './view.js';
 import { $, state } from './state.js';
@@ -70,7 +71,7 @@ function onReady(m) {
   });
   $('reset-all').disabled = false;
   measureReady();
-  shownAtThresholds(300000).then(api.resolve, api.reject);
+  shownAtThresholds(300000).then(api.resolve, api.reject).then(() => keepOffline(m.files || []));
 }
 
 function onWorkerEvent(m) {

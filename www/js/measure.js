@@ -11,10 +11,10 @@ import { $, state } from './state.js';
 import { showError } from './status.js';
 import { request, startHelpers } from './worker-client.js';
 import { showCurve } from './thresholds.js';
+import { buildInfo } from './offline.js';
 
 const SUBSET_URL = 'data/test-subset.bin';
 /** Images per request to the worker: small enough for a prompt Cancel and progress. */
-const CHUNK = 20;
 /** Choices of N for the shipped subset (each divides its size, so they are eval's picks too). */
 const SIZES = [100, 200, 500, 1000];
 /** At most this many CPU workers measure at once (one per core, the page's own included). */
@@ -91,7 +91,7 @@ export async function measure(n, { workers } = {}) {
     const [tauL, tauC] = [state.tauL, state.tauC];
     const staticMacs = state.output.trace.static_macs;
     const started = state.backend;
-    const r = { done: 0, correct: 0, macs: 0, total: picks.length, ms: 0 };
+    const r = { done: 0, correct: 0, macs: 0, total: picks.length, ms: 0, readbacks: 0 };
     const predicted = new Array(picks.length);
     const macs = new Array(picks.length);
     let backend = started;
@@ -101,14 +101,15 @@ export async function measure(n, { workers } = {}) {
     // Each worker takes the next chunk until none is left (or the run is cancelled).
     const work = async (w) => {
       for (let at = next; at < picks.length && !run.cancel; at = next) {
-        next += CHUNK;
-        const ids = picks.slice(at, at + CHUNK);
+        next += S.CHUNK;
+        const ids = picks.slice(at, at + S.CHUNK);
         const images = data.kind === 'bin'
           ? ids.map((i) => ({ rgb: data.rgb(i) }))
           // A copy: a stored file is a view into the whole zip, which must not move to the worker.
           : await Promise.all(ids.map(async (i) => ({ bytes: (await data.file(i)).slice() })));
         const out = await w.request({ cmd: 'measure', images, tauL, tauC }, images.map((im) => (im.rgb || im.bytes).buffer));
         if (w.request === request) backend = out.backend;
+        r.readbacks += out.readbacks;
         out.predicted.forEach((p, k) => {
           predicted[at + k] = p;
           macs[at + k] = out.macs[k];
@@ -142,6 +143,8 @@ export async function measure(n, { workers } = {}) {
       backend,
       fell_back: backend !== started,
       workers: pool.length,
+      // GPU->CPU readbacks: one per chunk of images on WebGPU, none on the CPU.
+      readbacks: r.readbacks,
       ms: r.ms,
       per_second: totals.perSecond,
       predicted,
@@ -149,7 +152,7 @@ export async function measure(n, { workers } = {}) {
     };
     state.measured.push({ accuracy: result.accuracy, macs_ratio: result.macs_ratio, tau_l: tauL, tau_c: tauC, images: r.done });
     showCurve();
-    const on = backend === 'webgpu' ? 'WebGPU' : `the CPU, ${pool.length} worker${pool.length > 1 ? 's' : ''}`;
+    const on = backend === 'webgpu' ? `WebGPU, ${S.CHUNK} images per submission` : `the CPU, ${pool.length} worker${pool.length > 1 ? 's' : ''}`;
     const fell = result.fell_back ? ' WebGPU failed during the run; it finished on the CPU.' : '';
     $('measure-status').textContent = `Measured in this browser on ${r.done.toLocaleString('en')} images of ${run.source}: ` +
       `${V.formatAccuracy(result.accuracy)} correct at ${V.formatPercent(result.macs_ratio)} of the static MACs ` +
@@ -195,15 +198,15 @@ export async function useTestSet(file, name) {
 }
 
 /**
- * Enables the controls once the model is ready; the shipped subset's size comes from the server
- * (its bytes are only fetched when a measurement starts).
+ * Enables the controls once the model is ready; the shipped subset's size comes from the
+ * build's description (its bytes are only fetched when a measurement starts).
  * @returns {Promise<void>}
  */
 export async function measureReady() {
   try {
-    const res = await fetch(SUBSET_URL, { method: 'HEAD' });
-    const size = Number(res.headers.get('content-length'));
-    if (!res.ok || !(size > 0) || size % S.RECORD) throw new Error(res.ok ? 'it is not a CIFAR binary file' : `HTTP ${res.status}`);
+    const size = (await buildInfo()).subset_bytes;
+    if (!(size > 0)) throw new Error('this build has none');
+    if (size % S.RECORD) throw new Error('it is not a CIFAR binary file');
     if (!run.data) fillSizes(size / S.RECORD, 'the shipped subset');
   } catch (e) {
     $('measure-status').textContent = `The shipped test subset is not available (${e.message}); choose a test set to measure.`;

@@ -14,7 +14,8 @@
 // Protocol (candle's and Burn's web workers use the same shape):
 //   worker -> page  {status: 'loading', loaded, total}        while the weights download
 //                   {status: 'ready', card, simd, relaxed, cached, wasm_memory_bytes, backend,
-//                     webgpu, load_ms}   `relaxed`: the relaxed-SIMD build was loaded
+//                     webgpu, load_ms, files}   `relaxed`: the relaxed-SIMD build was loaded;
+//                     `files`: the URLs this worker loaded
 //                     `webgpu`: {available, adapter, note, lost, pending, ms}; `note` says why
 //                     it is (not) used; `lost`: it worked but failed (asking for it again
 //                     retries); `pending`: still being set up; `ms`: {cpu, webgpu} median ms per
@@ -33,12 +34,14 @@
 //                     the current backend
 //                   {id, cmd: 'measure', images: [{rgb} | {bytes}], tauL, tauC}  a chunk of test
 //                     images (prepared pixels, or files decoded as uploads are) on the current
-//                     backend; answers {predicted: class[], macs: number[], backend}
+//                     backend (on WebGPU as one batch); answers {predicted: class[],
+//                     macs: number[], backend, readbacks}
 //                   {id, cmd: 'backend', name: 'webgpu' | 'cpu'} switch; answers {backend, webgpu}
 //                   {id, cmd: 'lose-gpu'}                      destroys the GPU device (tests)
 // Requests are answered one at a time, in order.
 
 import { median, chooseBackend, backendChoiceText } from './view.js';
+import { CHUNK } from './dataset.js';
 
 // Two builds of the wasm module: `pkg-relaxed/` uses relaxed SIMD (the convolutions'
 // multiply-adds as `f32x4.relaxed_madd`, fused where the CPU has FMA) and `pkg/` plain simd128.
@@ -245,6 +248,8 @@ async function load() {
   };
   postMessage({
     status: 'ready', card, simd: simdEnabled(), relaxed: relaxedSimdEnabled(), cached, wasm_memory_bytes: memoryBytes(), backend, webgpu, load_ms,
+    // What this worker loaded (the page keeps these for offline use).
+    files: [self.location.href, ...performance.getEntriesByType('resource').map((e) => e.name)],
   });
   if (WANT_BACKEND !== 'webgpu' && !NO_GPU) {
     // Set up after the first answer (building the GPU pipelines holds this thread for a while,
@@ -307,7 +312,7 @@ async function startGpu() {
     const adapter = await g.requestAdapter();
     if (!adapter) throw new Error('the browser offers no WebGPU adapter');
     const name = adapterName(adapter.info);
-    m = await GpuModel.create(weights, cardText);
+    m = await GpuModel.create(weights, cardText, CHUNK);
     // Warm-up, and proof that the device runs the network.
     await m.classify(grey(), card.config.tau_l, card.config.tau_c);
     const failed = m.failure();
@@ -439,18 +444,26 @@ async function bench(msg) {
 }
 
 // A chunk of a "measure it yourself" run: only the predicted class and the MACs of each image
-// travel back (a whole trace per image would cost more than the inference).
+// travel back (a whole trace per image would cost more than the inference). On WebGPU the chunk
+// is one batch: one submission, one readback; if the GPU fails, the chunk runs on the CPU.
 async function measure(msg) {
   const [tauL, tauC] = thresholds(msg);
-  const predicted = [];
-  const macs = [];
-  for (const im of msg.images) {
-    const rgb = im.rgb ? toBytes(im.rgb) : Uint8Array.from(model.prepare(toBytes(im.bytes)).rgb);
-    const { trace } = await infer(rgb, tauL, tauC);
-    predicted.push(trace.prediction.class);
-    macs.push(trace.macs);
+  const rgbs = msg.images.map((im) => (im.rgb ? toBytes(im.rgb) : Uint8Array.from(model.prepare(toBytes(im.bytes)).rgb)));
+  if (backend === 'webgpu' && gpu) {
+    try {
+      const failed = gpu.failure();
+      if (failed) throw new Error(failed);
+      const all = new Uint8Array(rgbs.reduce((n, x) => n + x.length, 0));
+      rgbs.reduce((at, x) => (all.set(x, at), at + x.length), 0);
+      const before = gpu.readbacks();
+      const out = await gpu.measure(all, tauL, tauC);
+      return { predicted: out.predicted, macs: out.macs, backend: 'webgpu', readbacks: gpu.readbacks() - before };
+    } catch (e) {
+      gpuFailed(e);
+    }
   }
-  return { predicted, macs, backend };
+  const traces = rgbs.map((rgb) => model.classify(rgb, tauL, tauC));
+  return { predicted: traces.map((t) => t.prediction.class), macs: traces.map((t) => t.macs), backend: 'cpu', readbacks: 0 };
 }
 
 async function switchBackend(msg) {

@@ -114,6 +114,15 @@ pub fn build(opts: &Options) -> Result<PathBuf> {
         println!("note: no {TEST_SUBSET} (run `lcnet subset`), the page can only measure a test set a visitor chooses");
     }
 
+    let (id, files) = build_files(&www)?;
+    let subset_bytes = fs::metadata(www.join("data/test-subset.bin")).map_or(0, |m| m.len());
+    let info = serde_json::json!({ "build": id, "files": files, "subset_bytes": subset_bytes });
+    fs::write(www.join("build.json"), serde_json::to_string(&info)? + "\n")?;
+    println!(
+        "build {id}: {} files for offline use (www/build.json; the service worker keeps one cache per build)",
+        files.len()
+    );
+
     let (raw, gz) = sizes(&bg)?;
     println!(
         "{}: {:.2} MB raw ({:.2} MB before wasm-opt), {:.2} MB gzipped; weights: {}",
@@ -342,6 +351,44 @@ fn remove_dir(dir: &Path) -> Result<()> {
 }
 
 /// Raw and gzipped (level 9) size in bytes.
+/// An id of everything `www/` serves (FNV-1a, 64 bits, over every file's path and bytes in path
+/// order; `build.json` and the build stamps left out), so a new build gets a new id and the
+/// page's service worker a new cache; and the files that worker keeps up front for offline use:
+/// all but the wasm builds (the page adds the one its browser loaded), the weights (the model
+/// worker keeps them by their sha256) and the test subset (kept once a visitor measures).
+fn build_files(www: &Path) -> Result<(String, Vec<String>)> {
+    fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> Result<()> {
+        for entry in fs::read_dir(dir)? {
+            let path = entry?.path();
+            if path.is_dir() {
+                walk(&path, out)?;
+            } else {
+                out.push(path);
+            }
+        }
+        Ok(())
+    }
+    let mut paths = Vec::new();
+    walk(www, &mut paths)?;
+    paths.sort();
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    let mut keep = vec!["./".to_string()];
+    for f in &paths {
+        let name = f.strip_prefix(www)?.to_string_lossy().replace('\\', "/");
+        if name == "build.json" || name.ends_with(".source") || name.ends_with(".gitignore") {
+            continue;
+        }
+        for b in name.bytes().chain(fs::read(f)?) {
+            h = (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3);
+        }
+        let skip = ["pkg/", "pkg-relaxed/", "data/"];
+        if !skip.iter().any(|d| name.starts_with(d)) && !name.ends_with(".safetensors") {
+            keep.push(name);
+        }
+    }
+    Ok((format!("{h:016x}"), keep))
+}
+
 fn sizes(path: &Path) -> Result<(usize, usize)> {
     let bytes = fs::read(path).with_context(|| format!("reading {}", short(path)))?;
     let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());

@@ -8,8 +8,9 @@
 //!   is tested against.
 //! - [`cpu::Cpu`]: direct kernels, one image at a time, real skipping (the browser's CPU path).
 //! - [`gpu::GpuModel`]: WGSL kernels through wgpu (WebGPU in the browser, Vulkan natively), gates
-//!   decided on the GPU, one readback per image. Its `run` is `async` (a readback is a future on
-//!   the web) but has the same arguments and result as [`Executor::run`].
+//!   decided on the GPU, B images per submission, one readback per batch. Its `run` is `async`
+//!   (a readback is a future on the web) but has the same arguments and result as
+//!   [`Executor::run`].
 
 pub mod cpu;
 pub mod gpu;

@@ -1,15 +1,16 @@
 //! `lcnet bench`: batch-1 latency of the static and the dynamic path on the same images, and
-//! optionally of candle's reference paths.
+//! optionally of candle's reference paths; with `--gpu`, the GPU executor at batch 1 and at
+//! batch B (throughput, batch vs single, dynamic vs static).
 
 use std::path::Path;
 
 use anyhow::Result;
 use candle_core::Device;
-use lcnet::bench::alternate;
+use lcnet::bench::{alternate, singles};
 use lcnet::exec::{cpu::Cpu, reference::Reference};
-use lcnet::{Executor, Mode, Trace};
+use lcnet::{Executor, Mode};
 
-use crate::{load, mega, samples, ModelArgs};
+use crate::{gpu_model, load, mega, samples, Loaded, ModelArgs};
 
 pub fn bench(
     m: &ModelArgs,
@@ -17,6 +18,7 @@ pub fn bench(
     images: usize,
     runs: usize,
     reference: bool,
+    gpu_batch: Option<usize>,
     json: bool,
 ) -> Result<()> {
     if images == 0 || runs == 0 {
@@ -25,29 +27,28 @@ pub fn bench(
     let l = load(m)?;
     let s = samples(data, &l, images)?;
     let inputs: Vec<&[u8]> = s.iter().map(|s| s.rgb.as_slice()).collect();
-    // One image through one executor, as `lcnet bench` times it.
-    fn one(e: &impl Executor, mode: Mode, th: lcnet::Thresholds, x: &[u8]) -> lcnet::Result<Trace> {
-        Ok(e.run(&[x], mode, th)?.remove(0))
+    if let Some(batch) = gpu_batch {
+        return bench_gpu(&l, &inputs, batch, runs, json);
     }
     let cpu = Cpu::new(&l.net);
     let th = l.th;
     // Paths that are compared take turns image by image, so a change in machine load hits them
     // alike; candle's (multi-threaded, cache-hungry) paths run in a phase of their own.
     let [st, dy] = alternate(
-        [&|x| one(&cpu, Mode::Static, th, x), &|x| {
-            one(&cpu, Mode::Dynamic, th, x)
+        [&|x| cpu.run(x, Mode::Static, th), &|x| {
+            cpu.run(x, Mode::Dynamic, th)
         }],
-        &inputs,
+        &singles(&inputs),
         runs,
     )?;
     let (static_ms, dyn_ms, static_macs, dyn_macs) = (st.median_ms, dy.median_ms, st.macs, dy.macs);
     let (candle_ms, dense_ms) = if reference {
         let r = Reference::new(&l.net, &Device::Cpu)?;
         let [c, d] = alternate(
-            [&|x| one(&r, Mode::Static, th, x), &|x| {
-                one(&r, Mode::Dynamic, th, x)
+            [&|x| r.run(x, Mode::Static, th), &|x| {
+                r.run(x, Mode::Dynamic, th)
             }],
-            &inputs,
+            &singles(&inputs),
             runs,
         )?;
         (Some(c.median_ms), Some(d.median_ms))
@@ -94,6 +95,74 @@ pub fn bench(
     );
     println!(
         "  dynamic/static (means): time {time_ratio:.3}, MACs {macs_ratio:.3}; time ratio / MACs ratio = {:.2} (goal <= 1.2)",
+        time_ratio / macs_ratio
+    );
+    Ok(())
+}
+
+/// The GPU executor on the same images: static and dynamic at batch 1 (one submission and one
+/// readback per image), then at `batch` images per submission, each pair taking turns.
+fn bench_gpu(l: &Loaded, inputs: &[&[u8]], batch: usize, runs: usize, json: bool) -> Result<()> {
+    let single = gpu_model(l, 1)?;
+    let batched = gpu_model(l, batch)?;
+    let th = l.th;
+    let run =
+        |g: &lcnet::exec::gpu::GpuModel, mode, x: &[&[u8]]| pollster::block_on(g.run(x, mode, th));
+    let [s1, d1] = alternate(
+        [&|x| run(&single, Mode::Static, x), &|x| {
+            run(&single, Mode::Dynamic, x)
+        }],
+        &singles(inputs),
+        runs,
+    )?;
+    let batches: Vec<&[&[u8]]> = inputs.chunks(batch).collect();
+    let [sb, db] = alternate(
+        [&|x| run(&batched, Mode::Static, x), &|x| {
+            run(&batched, Mode::Dynamic, x)
+        }],
+        &batches,
+        runs,
+    )?;
+    let macs_ratio = db.macs / sb.macs;
+    let time_ratio = db.mean_ms / sb.mean_ms;
+    let speedup = d1.mean_ms / db.mean_ms;
+    if json {
+        println!(
+            "{}",
+            serde_json::json!({
+                "model": l.card.name, "images": inputs.len(), "runs": runs, "batch": batch,
+                "batch1_static_ms": s1.mean_ms, "batch1_dynamic_ms": d1.mean_ms,
+                "batch_static_ms_per_image": sb.mean_ms, "batch_dynamic_ms_per_image": db.mean_ms,
+                "static_macs": sb.macs, "dynamic_macs": db.macs,
+                "batch_over_single_dynamic": speedup,
+                "time_ratio": time_ratio, "macs_ratio": macs_ratio,
+            })
+        );
+        return Ok(());
+    }
+    let per_s = |ms: f64| 1e3 / ms;
+    println!(
+        "{} on the GPU, {} images x {runs} runs (mean ms per image):",
+        l.card.name,
+        inputs.len()
+    );
+    println!(
+        "  batch 1:  static {:.2} ms, dynamic {:.2} ms ({:.0} images/s)",
+        s1.mean_ms,
+        d1.mean_ms,
+        per_s(d1.mean_ms)
+    );
+    println!(
+        "  batch {batch}: static {:.3} ms, dynamic {:.3} ms ({:.0} images/s)",
+        sb.mean_ms,
+        db.mean_ms,
+        per_s(db.mean_ms)
+    );
+    println!("  dynamic, batch {batch} vs batch 1: {speedup:.2}x the images/s");
+    println!(
+        "  dynamic/static at batch {batch}: time {time_ratio:.3}, MACs {macs_ratio:.3} ({} vs {}); time ratio / MACs ratio = {:.2}",
+        mega(db.macs),
+        mega(sb.macs),
         time_ratio / macs_ratio
     );
     Ok(())

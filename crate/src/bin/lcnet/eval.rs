@@ -7,12 +7,23 @@ use std::time::Instant;
 use anyhow::Result;
 use candle_core::Device;
 use lcnet::dataset::Sample;
-use lcnet::eval::{evaluate_parallel, EvalResult};
+use lcnet::eval::{evaluate_parallel, summarize, EvalResult};
 use lcnet::exec::{cpu::Cpu, reference::Reference};
 use lcnet::{sweep, Mode, Thresholds};
 use serde::Serialize;
 
-use crate::{load, mega, samples, DataArgs, Loaded, ModelArgs};
+use crate::{gpu_model, load, mega, samples, DataArgs, Loaded, ModelArgs};
+
+/// Where `lcnet eval` runs the network.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Exec {
+    /// Direct CPU kernels, real skipping, every core.
+    Cpu,
+    /// candle's dense masked reference.
+    Dense,
+    /// The GPU executor, this many images per submission.
+    Gpu(usize),
+}
 
 /// One pass over `s` on every core (the images are independent): on the direct CPU kernels, or
 /// with `dense` on the candle reference (dense masked in `Mode::Dynamic`).
@@ -48,7 +59,7 @@ fn static_eval(w: &Path, s: &[Sample]) -> Result<(Loaded, EvalResult)> {
 struct EvalReport {
     model: String,
     data: String,
-    exec: &'static str,
+    exec: String,
     seconds: f64,
     dynamic: EvalSummary,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -88,18 +99,41 @@ impl From<&EvalResult> for EvalSummary {
     }
 }
 
+/// One pass over `s` on the GPU, `gpu.batch()` images per submission.
+fn gpu_eval(gpu: &lcnet::exec::gpu::GpuModel, s: &[Sample], th: Thresholds) -> Result<EvalResult> {
+    let images: Vec<&[u8]> = s.iter().map(|s| s.rgb.as_slice()).collect();
+    let traces = pollster::block_on(gpu.run(&images, Mode::Dynamic, th))?;
+    Ok(summarize(
+        gpu.net(),
+        th,
+        s.iter().map(|s| s.label).collect(),
+        &traces,
+    ))
+}
+
 pub fn eval(
     m: &ModelArgs,
     d: &DataArgs,
     static_weights: Option<&Path>,
-    dense: bool,
+    exec: Exec,
     json: bool,
 ) -> Result<()> {
     let l = load(m)?;
     let s = samples(&d.data, &l, d.limit)?;
     let t = Instant::now();
-    let r = run_eval(&l, &s, Mode::Dynamic, l.th, dense)?;
-    let seconds = t.elapsed().as_secs_f64();
+    let r = match exec {
+        Exec::Gpu(batch) => {
+            let gpu = gpu_model(&l, batch)?;
+            // The set-up (pipelines, weights upload) is not the pass's time.
+            let t = Instant::now();
+            (gpu_eval(&gpu, &s, l.th)?, t.elapsed())
+        }
+        _ => (
+            run_eval(&l, &s, Mode::Dynamic, l.th, exec == Exec::Dense)?,
+            t.elapsed(),
+        ),
+    };
+    let (r, seconds) = (r.0, r.1.as_secs_f64());
     let static_baseline = match static_weights {
         Some(w) => Some(EvalSummary::from(&static_eval(w, &s)?.1)),
         None => None,
@@ -107,7 +141,11 @@ pub fn eval(
     let report = EvalReport {
         model: l.card.name.clone(),
         data: d.data.display().to_string(),
-        exec: if dense { "dense-masked" } else { "dynamic" },
+        exec: match exec {
+            Exec::Cpu => "dynamic".into(),
+            Exec::Dense => "dense-masked".into(),
+            Exec::Gpu(b) => format!("gpu, batch {b}"),
+        },
         seconds,
         dynamic: EvalSummary::from(&r),
         static_baseline,

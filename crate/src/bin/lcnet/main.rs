@@ -15,6 +15,7 @@ use std::time::Instant;
 use anyhow::{bail, Context, Result};
 use clap::{Args, Parser, Subcommand};
 use lcnet::dataset::{self, Sample};
+use lcnet::exec::gpu::{GpuContext, GpuModel};
 use lcnet::{LcNet, ModelCard, Thresholds};
 
 #[derive(Parser)]
@@ -92,6 +93,12 @@ enum Cmd {
         /// Run the dense masked reference instead of real skipping (same results, full cost).
         #[arg(long)]
         dense: bool,
+        /// `gpu`: the WGSL executor through wgpu (Vulkan; Mesa lavapipe without a GPU), which
+        /// runs `--batch` images per submission.
+        #[arg(long, value_enum, default_value_t = Backend::Cpu)]
+        backend: Backend,
+        #[arg(long, default_value_t = 64)]
+        batch: usize,
         /// Print one JSON object.
         #[arg(long)]
         json: bool,
@@ -166,9 +173,21 @@ enum Cmd {
         /// Leave out candle's conv2d paths (the slow references), e.g. to profile.
         #[arg(long)]
         no_reference: bool,
+        /// Time the GPU executor instead: batch 1 and `--batch` images per submission.
+        #[arg(long)]
+        gpu: bool,
+        #[arg(long, default_value_t = 64)]
+        batch: usize,
         #[arg(long)]
         json: bool,
     },
+}
+
+/// Where `eval` runs the network.
+#[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum Backend {
+    Cpu,
+    Gpu,
 }
 
 struct Loaded {
@@ -195,6 +214,16 @@ fn load(m: &ModelArgs) -> Result<Loaded> {
     Ok(Loaded { net, card, th })
 }
 
+/// The loaded network on the native GPU (wgpu picks the adapter; `WGPU_BACKEND` etc. apply),
+/// `batch` images per submission; the adapter is named on stderr.
+fn gpu_model(l: &Loaded, batch: usize) -> Result<GpuModel> {
+    let ctx = pollster::block_on(GpuContext::native())?;
+    if let Some(a) = &ctx.adapter {
+        eprintln!("GPU: {} ({:?}, {})", a.name, a.backend, a.driver_info);
+    }
+    Ok(GpuModel::with_batch(&ctx, &l.net, batch)?)
+}
+
 fn main() -> Result<()> {
     match Cli::parse().cmd {
         Cmd::Classify {
@@ -207,8 +236,20 @@ fn main() -> Result<()> {
             data,
             static_weights,
             dense,
+            backend,
+            batch,
             json,
-        } => eval::eval(&model, &data, static_weights.as_deref(), dense, json),
+        } => {
+            let exec = match (backend, dense) {
+                (Backend::Gpu, true) => {
+                    bail!("--dense is a CPU path; leave it out with --backend gpu")
+                }
+                (Backend::Gpu, false) => eval::Exec::Gpu(batch),
+                (Backend::Cpu, true) => eval::Exec::Dense,
+                (Backend::Cpu, false) => eval::Exec::Cpu,
+            };
+            eval::eval(&model, &data, static_weights.as_deref(), exec, json)
+        }
         Cmd::Curve {
             model,
             data,
@@ -254,8 +295,13 @@ fn main() -> Result<()> {
             images,
             runs,
             no_reference,
+            gpu,
+            batch,
             json,
-        } => bench::bench(&model, &data, images, runs, !no_reference, json),
+        } => {
+            let gpu_batch = gpu.then_some(batch);
+            bench::bench(&model, &data, images, runs, !no_reference, gpu_batch, json)
+        }
     }
 }
 

@@ -8,6 +8,7 @@ use crate::Result;
 
 pub(crate) const WGSL: &str = concat!(
     include_str!("conv_params.wgsl"),
+    include_str!("selection.wgsl"),
     include_str!("conv3x3.wgsl")
 );
 
@@ -30,6 +31,9 @@ pub struct ConvParams {
     pub w_out: u32,
     pub stride: u32,
     pub flags: u32,
+    /// Images the selection buffer has room for.
+    pub batch: u32,
+    pub pad: [u32; 3],
 }
 
 impl ConvParams {
@@ -45,6 +49,16 @@ impl ConvParams {
             w_out: out,
             stride: stride as u32,
             flags,
+            batch: 1,
+            pad: [0; 3],
+        }
+    }
+
+    /// The same convolution reading a selection buffer for `batch` images.
+    pub fn with_batch(self, batch: usize) -> Self {
+        Self {
+            batch: batch as u32,
+            ..self
         }
     }
 
@@ -52,15 +66,16 @@ impl ConvParams {
         (self.h_out * self.w_out) as usize
     }
 
-    /// Workgroups for all `rows` output channels.
+    /// Workgroups for all `rows` output channels of one image.
     pub(crate) fn groups(&self, rows: usize) -> [u32; 3] {
         [groups_for(self.pixels_out()), rows as u32, 1]
     }
 }
 
-/// One-shot run on host data (for tests): `x [C, H, W]` (compact kept channels with
+/// One-shot run on host data (for tests), one image: `x [C, H, W]` (compact kept channels with
 /// `IN_LIST`), `weight [C_out, C_in, 3, 3]`, `bias [C_out]`, `sel` as laid out by
-/// [`super::decide::selection`]. Returns `[rows, H', W']`, rows = kept count with `OUT_LIST`.
+/// [`super::decide::selection`] for one image. Returns `[rows, H', W']`, rows = kept count with
+/// `OUT_LIST`.
 pub async fn run(
     ctx: &GpuContext,
     x: &[f32],
@@ -69,10 +84,14 @@ pub async fn run(
     sel: &[u32],
     p: ConvParams,
 ) -> Result<Vec<f32>> {
-    let rows = if p.flags & OUT_LIST != 0 {
-        sel[0] as usize
+    // As `decide` arms them: conv1 over the batch's pairs, conv2 over the running images.
+    let (rows, groups) = if p.flags & OUT_LIST != 0 {
+        (sel[1] as usize, [groups_for(p.pixels_out()), sel[1], 1])
+    } else if p.flags & IN_LIST != 0 {
+        let g = p.groups(p.c_out as usize);
+        (p.c_out as usize * sel[0] as usize, [g[0], g[1], sel[0]])
     } else {
-        p.c_out as usize
+        (p.c_out as usize, p.groups(p.c_out as usize))
     };
     let words = rows * p.pixels_out();
     let out = ctx.scratch("conv3x3 out", words);
@@ -87,6 +106,6 @@ pub async fn run(
             &out,
         ],
     );
-    let d = Dispatch::direct(bound, p.groups(rows));
+    let d = Dispatch::direct(bound, groups);
     Ok(super::f32s(&ctx.run_once(&[d], &out, words).await?))
 }

@@ -1,19 +1,21 @@
 // 3x3 convolution, padding 1, stride 1 or 2, with the folded batch-norm bias and an optional
-// ReLU. One invocation per output pixel; workgroup row y is one output channel (or kept slot).
+// ReLU, over a batch of images. One invocation per output pixel.
 //
-// Real skipping (LC-Net, arXiv:2007.15151): with OUT_LIST (conv1) row y computes kept channel
-// `sel.kept[y]` and writes it compactly to row y, and the dispatch has exactly `count` rows; with
-// IN_LIST (conv2) the input holds `count` compact channels, channel j is weight input channel
-// `sel.kept[j]` scaled by `sel.scale[j]` (C-gate * L-gate), and the bias is scaled by the L-gate.
-// Work is proportional to the number of kept channels.
+// Dense (the stem and the static path): workgroup row y is the output channel, z the image.
+// Real skipping (LC-Net, arXiv:2007.15151), with `sel` as decide.wgsl wrote it for the batch:
+// - OUT_LIST (conv1): row y is the y-th (image, kept channel) pair of the whole batch; it computes
+//   that channel and writes it compactly to the image's slot. The dispatch has exactly as many
+//   rows as pairs, so work is proportional to the kept channels of the running images.
+// - IN_LIST (conv2): z is the z-th running image; its input holds `count` compact channels,
+//   channel j is weight input channel `kept[j]` scaled by `scale[j]` (C-gate * L-gate), and the
+//   bias is scaled by the L-gate. Images whose block is skipped get no workgroups.
 
-// `Params`: conv_params.wgsl, prepended.
+// `Params`: conv_params.wgsl; `sel_*`: selection.wgsl; both prepended.
 
 const RELU: u32 = 1u;
 const OUT_LIST: u32 = 2u;
 const IN_LIST: u32 = 4u;
 
-// sel: [count, ran, bits(l_gate), 0, kept[c_out], bits(scale)[c_out]] (see decide.wgsl)
 @group(0) @binding(0) var<uniform> p: Params;
 @group(0) @binding(1) var<storage, read> x: array<f32>;
 @group(0) @binding(2) var<storage, read> w: array<f32>;
@@ -25,35 +27,44 @@ const IN_LIST: u32 = 4u;
 fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
     let hw = p.h_out * p.w_out;
     let pix = gid.x;
-    let slot = gid.y;
     if (pix >= hw) {
         return;
     }
+    var img = gid.z;
+    var slot = gid.y;
     var oc = slot;
-    if ((p.flags & OUT_LIST) != 0u) {
-        if (slot >= sel[0]) {
-            return;
-        }
-        oc = sel[4u + slot];
-    }
     var n_in = p.c_in;
     var bias_scale = 1.0;
+    var at = 0u;
+    if ((p.flags & OUT_LIST) != 0u) {
+        if (gid.y >= sel[1]) {
+            return;
+        }
+        let pair = sel[sel_pair(p.batch, gid.y)];
+        img = pair >> 16u;
+        slot = pair & 0xffffu;
+        at = sel_image(p.batch, p.c_out, img);
+        oc = sel[at + 4u + slot];
+    }
     if ((p.flags & IN_LIST) != 0u) {
-        n_in = sel[0];
-        bias_scale = bitcast<f32>(sel[2]);
+        img = sel[sel_run(gid.z)];
+        at = sel_image(p.batch, p.c_out, img);
+        n_in = sel[at];
+        bias_scale = bitcast<f32>(sel[at + 2u]);
     }
     let iy0 = i32((pix / p.w_out) * p.stride) - 1;
     let ix0 = i32((pix % p.w_out) * p.stride) - 1;
     let hw_in = p.h_in * p.w_in;
+    let x0 = img * p.c_in * hw_in;
     var acc = 0.0;
     for (var j = 0u; j < n_in; j++) {
         var ic = j;
         var s = 1.0;
         if ((p.flags & IN_LIST) != 0u) {
-            ic = sel[4u + j];
-            s = bitcast<f32>(sel[4u + p.c_out + j]);
+            ic = sel[at + 4u + j];
+            s = bitcast<f32>(sel[at + 4u + p.c_out + j]);
         }
-        let xb = j * hw_in;
+        let xb = x0 + j * hw_in;
         let wb = (oc * p.c_in + ic) * 9u;
         var part = 0.0;
         for (var ky = 0; ky < 3; ky++) {
@@ -75,5 +86,5 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
     if ((p.flags & RELU) != 0u) {
         v = max(v, 0.0);
     }
-    y[slot * hw + pix] = v;
+    y[(img * p.c_out + slot) * hw + pix] = v;
 }

@@ -1,29 +1,35 @@
-// Turns gates and thresholds into what the following kernels do, on the GPU, so one image runs
-// with no readback: a gate `<= tau` is skipped (as `Block::decide` on the CPU).
+// Turns gates and thresholds into what the following kernels do, on the GPU, for a batch of
+// images with no readback: a gate `<= tau` is skipped (as `Block::decide` on the CPU).
 //
-// `decide_block` runs after the L-Net: it records the L-gate and `ran`, arms the C-Net dispatch
-// (1 workgroup, or 0 when the block is skipped), and sets conv1 to zero workgroups and conv2 to
-// all output channels (or zero for a skipped block). `decide_channels` runs only for a running
-// block (dispatched from `gate_args`): it builds the kept list in ascending order with the
-// per-channel conv2 scales, and conv1's dispatch over the kept channels.
+// `decide_block` runs after the L-Net: per image it records the L-gate and `ran`; then it lists
+// the running images and arms the dispatches that follow: the C-Net over the running images,
+// `decide_channels` (1 workgroup, or 0 when no image runs the block), conv1 with zero rows until
+// `decide_channels` sets it, conv2 and the in-place residual over the running images.
+// `decide_channels` builds each running image's kept list in ascending order with the conv2
+// scales, then the (image, kept channel) pairs of the whole batch, which conv1 is dispatched over.
 //
-// sel:       [count, ran, bits(l_gate), 0, kept[planes], bits(c_gate * l_gate)[planes]]
-// conv_args: [conv1 x, y, z, conv2 x, y, z]
-// trace at trace_at: [bits(l_gate), ran, bits(c_gates)[planes], kept flags[planes]]
+// sel:       see selection.wgsl (prepended)
+// conv_args: [conv1 x, y, z, conv2 x, y, z, residual x, y, z]
+// gate_args: [C-Net x, y, z, decide_channels x, y, z]
+// trace, per image at image * trace_stride + trace_at:
+//            [bits(l_gate), ran, bits(c_gates)[planes], kept flags[planes]]
 
 struct Thresholds {
     tau_l: f32,
     tau_c: f32,
+    images: u32,  // images in this submission (<= batch)
     _p0: u32,
-    _p1: u32,
 }
 
 struct Params {
     planes: u32,
     trace_at: u32,
-    // Workgroups along the output pixels of the block's convolutions.
-    pixel_groups: u32,
+    pixel_groups: u32,  // workgroups along the output pixels of the block's convolutions
+    trace_stride: u32,
+    batch: u32,
+    residual_groups: u32,
     _p0: u32,
+    _p1: u32,
 }
 
 @group(0) @binding(0) var<uniform> th: Thresholds;
@@ -34,49 +40,98 @@ struct Params {
 @group(0) @binding(5) var<storage, read_write> trace: array<u32>;
 @group(0) @binding(6) var<storage, read_write> gate_args: array<u32>;
 
-@compute @workgroup_size(1)
-fn decide_block() {
-    let g = gates[0];
-    let ran = g > th.tau_l;
-    sel[0] = 0u;
-    sel[1] = u32(ran);
-    sel[2] = bitcast<u32>(g);
-    sel[3] = 0u;
-    trace[p.trace_at] = bitcast<u32>(g);
-    trace[p.trace_at + 1u] = u32(ran);
-    for (var i = 0u; i < p.planes; i++) {
-        trace[p.trace_at + 2u + i] = 0u;
-        trace[p.trace_at + 2u + p.planes + i] = 0u;
+@compute @workgroup_size(64)
+fn decide_block(@builtin(local_invocation_index) t: u32) {
+    for (var img = t; img < th.images; img += 64u) {
+        let g = gates[img];
+        let ran = g > th.tau_l;
+        let at = sel_image(p.batch, p.planes, img);
+        sel[at] = 0u;
+        sel[at + 1u] = u32(ran);
+        sel[at + 2u] = bitcast<u32>(g);
+        sel[at + 3u] = 0u;
+        let rec = img * p.trace_stride + p.trace_at;
+        trace[rec] = bitcast<u32>(g);
+        trace[rec + 1u] = u32(ran);
+        for (var i = 0u; i < 2u * p.planes; i++) {
+            trace[rec + 2u + i] = 0u;
+        }
     }
-    let on = u32(ran);
-    gate_args[0] = on;
-    gate_args[1] = on;
-    gate_args[2] = on;
+    if (t != 0u) {
+        return;
+    }
+    // The same comparison as above, so no barrier is needed to read the other threads' flags.
+    var r = 0u;
+    for (var img = 0u; img < th.images; img++) {
+        if (gates[img] > th.tau_l) {
+            sel[sel_run(r)] = img;
+            r++;
+        }
+    }
+    sel[0] = r;
+    sel[1] = 0u;
+    gate_args[0] = 1u;
+    gate_args[1] = 1u;
+    gate_args[2] = r;
+    gate_args[3] = min(r, 1u);
+    gate_args[4] = 1u;
+    gate_args[5] = 1u;
     conv_args[0] = 0u;
     conv_args[1] = 0u;
     conv_args[2] = 0u;
-    conv_args[3] = p.pixel_groups * on;
-    conv_args[4] = p.planes * on;
-    conv_args[5] = on;
+    conv_args[3] = p.pixel_groups;
+    conv_args[4] = p.planes;
+    conv_args[5] = r;
+    conv_args[6] = p.residual_groups;
+    conv_args[7] = 1u;
+    conv_args[8] = r;
 }
 
-@compute @workgroup_size(1)
-fn decide_channels() {
-    let g = bitcast<f32>(sel[2]);
-    var k = 0u;
-    for (var i = 0u; i < p.planes; i++) {
-        let c = gates[i];
-        let keep = c > th.tau_c;
-        trace[p.trace_at + 2u + i] = bitcast<u32>(c);
-        trace[p.trace_at + 2u + p.planes + i] = u32(keep);
-        if (keep) {
-            sel[4u + k] = i;
-            sel[4u + p.planes + k] = bitcast<u32>(c * g);
-            k++;
+// Where each running image's pairs start (exclusive prefix sum of the kept counts).
+var<workgroup> first: array<u32, MAX_BATCH>;
+
+@compute @workgroup_size(64)
+fn decide_channels(@builtin(local_invocation_index) t: u32) {
+    let r = sel[0];
+    for (var q = t; q < r; q += 64u) {
+        let img = sel[sel_run(q)];
+        let at = sel_image(p.batch, p.planes, img);
+        let rec = img * p.trace_stride + p.trace_at;
+        let g = bitcast<f32>(sel[at + 2u]);
+        var k = 0u;
+        for (var i = 0u; i < p.planes; i++) {
+            let c = gates[img * p.planes + i];
+            let keep = c > th.tau_c;
+            trace[rec + 2u + i] = bitcast<u32>(c);
+            trace[rec + 2u + p.planes + i] = u32(keep);
+            if (keep) {
+                sel[at + 4u + k] = i;
+                sel[at + 4u + p.planes + k] = bitcast<u32>(c * g);
+                k++;
+            }
+        }
+        sel[at] = k;
+        first[q] = k;
+    }
+    workgroupBarrier();
+    if (t == 0u) {
+        var total = 0u;
+        for (var q = 0u; q < r; q++) {
+            let k = first[q];
+            first[q] = total;
+            total += k;
+        }
+        sel[1] = total;
+        conv_args[0] = p.pixel_groups;
+        conv_args[1] = total;
+        conv_args[2] = 1u;
+    }
+    workgroupBarrier();
+    for (var q = t; q < r; q += 64u) {
+        let img = sel[sel_run(q)];
+        let k = sel[sel_image(p.batch, p.planes, img)];
+        for (var j = 0u; j < k; j++) {
+            sel[sel_pair(p.batch, first[q] + j)] = (img << 16u) | j;
         }
     }
-    sel[0] = k;
-    conv_args[0] = p.pixel_groups;
-    conv_args[1] = k;
-    conv_args[2] = 1u;
 }

@@ -5,7 +5,7 @@ use bytemuck::{Pod, Zeroable};
 use super::{Dispatch, GpuContext};
 use crate::{Error, Result};
 
-pub(crate) const WGSL: &str = include_str!("gate.wgsl");
+pub(crate) const WGSL: &str = concat!(include_str!("selection.wgsl"), include_str!("gate.wgsl"));
 
 /// Hidden units the kernel's workgroup memory holds (`MAX_HIDDEN` in the shader).
 pub const MAX_HIDDEN: usize = 256;
@@ -16,8 +16,11 @@ pub(crate) struct Params {
     pub c_in: u32,
     pub hidden: u32,
     pub n_out: u32,
-    pub pad: u32,
+    pub flags: u32,
 }
+
+/// Run for the running images listed in the selection buffer (workgroup z = list position).
+pub const RUNNING: u32 = 1;
 
 impl Params {
     pub fn new(c_in: usize, hidden: usize, n_out: usize) -> Result<Self> {
@@ -30,8 +33,16 @@ impl Params {
             c_in: c_in as u32,
             hidden: hidden as u32,
             n_out: n_out as u32,
-            pad: 0,
+            flags: 0,
         })
+    }
+
+    /// The same gate over the running images of a selection buffer (the C-Net).
+    pub fn running(self) -> Self {
+        Self {
+            flags: RUNNING,
+            ..self
+        }
     }
 }
 
@@ -43,7 +54,7 @@ pub struct GateWeights<'a> {
     pub b2: &'a [f32],
 }
 
-/// One-shot run on host data (for tests): `pooled [C_in]` -> gates `[out]` in [0, 1].
+/// One-shot run on host data (for tests), one image: `pooled [C_in]` -> gates `[out]` in [0, 1].
 pub async fn run(ctx: &GpuContext, pooled: &[f32], g: GateWeights<'_>) -> Result<Vec<f32>> {
     let p = Params::new(pooled.len(), g.b1.len(), g.b2.len())?;
     let out = ctx.scratch("gate out", g.b2.len());
@@ -56,6 +67,7 @@ pub async fn run(ctx: &GpuContext, pooled: &[f32], g: GateWeights<'_>) -> Result
             &ctx.storage("b1", g.b1),
             &ctx.storage("w2", g.w2),
             &ctx.storage("b2", g.b2),
+            &ctx.storage("no selection", &[0u32]),
             &out,
         ],
     );

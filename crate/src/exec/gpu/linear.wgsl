@@ -1,4 +1,5 @@
-// Fully connected layer (the classifier): y = W x + b, W [n_out, n_in]. One invocation per output.
+// Fully connected layer (the classifier) over a batch: y = W x + b, W [n_out, n_in]. One
+// invocation per output; workgroup z is the image.
 
 struct Params {
     n_in: u32,
@@ -19,9 +20,10 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
     if (o >= p.n_out) {
         return;
     }
+    let x0 = gid.z * p.n_in;
     var acc = 0.0;
     for (var i = 0u; i < p.n_in; i++) {
-        acc += w[o * p.n_in + i] * x[i];
+        acc += w[o * p.n_in + i] * x[x0 + i];
     }
-    y[o] = acc + b[o];
+    y[gid.z * p.n_out + o] = acc + b[o];
 }

@@ -2,11 +2,13 @@
 //! the GPU.
 //!
 //! A [`GpuContext`] holds the device, the queue and every compute pipeline, built once. A
-//! [`GpuModel`] uploads one network's folded weights and preallocates every buffer for batch 1.
-//! Per image, the whole network is encoded into one command buffer: the gate kernels and
-//! `decide` write the kept-channel lists and the indirect dispatch arguments of the following
-//! convolutions (zero workgroups for skipped blocks and channels), so nothing comes back to the
-//! CPU until one final readback of the logits and the trace buffer.
+//! [`GpuModel`] uploads one network's folded weights and preallocates every buffer for a batch
+//! of up to B images (B = 1 for single pictures). Per batch, the whole network is encoded into
+//! one command buffer: the gate kernels and `decide` write, per block, the list of images that
+//! run it, the (image, kept channel) pairs of the batch and the indirect dispatch arguments of
+//! the following convolutions, so work follows what runs (zero workgroups for skipped blocks and
+//! channels) and nothing comes back to the CPU until one final readback of the logits and the
+//! trace records of every image.
 //!
 //! One `.wgsl` file per kernel; the Rust side of each kernel sits next to it and also offers a
 //! one-shot `run` on plain slices, which the `<kernel>_matches_reference` tests use.
@@ -38,6 +40,7 @@ pub(crate) struct Pipelines {
     pub conv3x3: wgpu::ComputePipeline,
     pub conv1x1: wgpu::ComputePipeline,
     pub residual: wgpu::ComputePipeline,
+    pub residual_into: wgpu::ComputePipeline,
     pub pool: wgpu::ComputePipeline,
     pub linear: wgpu::ComputePipeline,
     pub gate: wgpu::ComputePipeline,
@@ -56,7 +59,7 @@ pub struct GpuContext {
     /// The first device loss or uncaptured GPU error, recorded by the device's callbacks: once
     /// set, every later run fails with it (the page then falls back to the CPU).
     failure: Arc<Mutex<Option<String>>>,
-    /// GPU->CPU readbacks so far, shared by clones (one per image on the whole-network path).
+    /// GPU->CPU readbacks so far, shared by clones (one per batch on the whole-network path).
     readbacks: Arc<AtomicU64>,
 }
 
@@ -67,6 +70,7 @@ impl GpuContext {
             conv3x3: pipeline(&device, "conv3x3", conv3x3::WGSL, "main"),
             conv1x1: pipeline(&device, "conv1x1", conv1x1::WGSL, "main"),
             residual: pipeline(&device, "residual", residual::WGSL, "main"),
+            residual_into: pipeline(&device, "residual", residual::WGSL, "add_into"),
             pool: pipeline(&device, "pool", pool::WGSL, "main"),
             linear: pipeline(&device, "linear", linear::WGSL, "main"),
             gate: pipeline(&device, "gate", gate::WGSL, "main"),
@@ -258,7 +262,7 @@ impl GpuContext {
         {
             let mut pass = encoder.begin_compute_pass(&wgpu::ComputePassDescriptor::default());
             for d in dispatches {
-                d.encode(&mut pass);
+                d.encode(&mut pass, 1);
             }
         }
         self.submit_and_read(encoder, &[(out, words)]).await
@@ -298,11 +302,13 @@ pub(crate) struct Bound {
 #[derive(Debug, Clone)]
 pub(crate) enum Groups {
     Direct([u32; 3]),
+    /// `[x, y]` workgroups for each image of the submission (z = the image).
+    Images([u32; 2]),
     /// Read on the GPU from a buffer a previous kernel wrote, at this byte offset.
     Indirect(wgpu::Buffer, u64),
 }
 
-/// One recorded kernel launch: all of them are built once per model and replayed per image.
+/// One recorded kernel launch: all of them are built once per model and replayed per batch.
 #[derive(Debug, Clone)]
 pub(crate) struct Dispatch {
     pub bound: Bound,
@@ -317,6 +323,13 @@ impl Dispatch {
         }
     }
 
+    pub fn per_image(bound: Bound, [x, y, _]: [u32; 3]) -> Self {
+        Self {
+            bound,
+            groups: Groups::Images([x, y]),
+        }
+    }
+
     pub fn indirect(bound: Bound, args: &wgpu::Buffer, offset: u64) -> Self {
         Self {
             bound,
@@ -324,11 +337,13 @@ impl Dispatch {
         }
     }
 
-    pub fn encode(&self, pass: &mut wgpu::ComputePass<'_>) {
+    /// Records the launch for a submission of `images` images.
+    pub fn encode(&self, pass: &mut wgpu::ComputePass<'_>, images: u32) {
         pass.set_pipeline(&self.bound.pipe);
         pass.set_bind_group(0, &self.bound.group, &[]);
         match &self.groups {
             Groups::Direct([x, y, z]) => pass.dispatch_workgroups(*x, *y, *z),
+            Groups::Images([x, y]) => pass.dispatch_workgroups(*x, *y, images),
             Groups::Indirect(buf, offset) => pass.dispatch_workgroups_indirect(buf, *offset),
         }
     }

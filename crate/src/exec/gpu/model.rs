@@ -1,25 +1,29 @@
-//! A whole LC-Net on the GPU: weights uploaded once, every buffer preallocated for batch 1, and
-//! the per-image program recorded once as a list of dispatches that is replayed per image.
+//! A whole LC-Net on the GPU: weights uploaded once, every buffer preallocated for a batch of B
+//! images, and the program recorded once as a list of dispatches that is replayed per batch.
 
 use super::conv3x3::{ConvParams, IN_LIST, OUT_LIST, RELU};
 use super::decide::{self, ThresholdParams};
+use super::residual::{GATED, RUNNING};
 use super::{gate, linear, pool, residual, Dispatch, GpuContext};
 use crate::decision::{Decision, Thresholds};
 use crate::exec::Mode;
 use crate::model::{Conv, Dense, LcNet};
-use crate::{preprocess, Result, Trace};
+use crate::{preprocess, Error, Result, Trace};
 
 /// An [`LcNet`] ready to run on a [`GpuContext`].
 #[derive(Debug)]
 pub struct GpuModel {
     ctx: GpuContext,
     net: LcNet,
+    /// Images per submission at most.
+    batch: usize,
     input: wgpu::Buffer,
     thresholds: wgpu::Buffer,
     logits: wgpu::Buffer,
     trace: wgpu::Buffer,
-    /// Start of each block's record in `trace` (words).
+    /// Start of each block's record in an image's trace (words).
     records: Vec<usize>,
+    /// Words of one image's trace.
     trace_words: usize,
     /// Gates decide on the GPU; skipped blocks and channels get zero workgroups.
     dynamic: Vec<Dispatch>,
@@ -47,9 +51,24 @@ fn linear_buffers(ctx: &GpuContext, name: &str, l: &Dense) -> (wgpu::Buffer, wgp
 }
 
 impl GpuModel {
-    /// Uploads `net`'s folded weights and records both programs (dynamic and static).
+    /// Uploads `net`'s folded weights and records both programs (dynamic and static) for one
+    /// image at a time.
     pub fn new(ctx: &GpuContext, net: &LcNet) -> Result<Self> {
+        Self::with_batch(ctx, net, 1)
+    }
+
+    /// Uploads `net`'s folded weights and records both programs for batches of up to `batch`
+    /// images in one submission.
+    pub fn with_batch(ctx: &GpuContext, net: &LcNet, batch: usize) -> Result<Self> {
         let cfg = net.config();
+        let max_c = cfg.widths.iter().copied().max().unwrap_or(1);
+        if batch == 0 || batch > decide::MAX_BATCH || batch * max_c > u16::MAX as usize {
+            return Err(Error::Gpu(format!(
+                "a GPU batch holds 1 to {} images (at most {} channels in all), not {batch}",
+                decide::MAX_BATCH,
+                u16::MAX
+            )));
+        }
         let p = &ctx.pipes;
         let s = cfg.image_size;
         let shapes: Vec<_> = net.blocks().iter().map(|b| b.shape).collect();
@@ -58,22 +77,20 @@ impl GpuModel {
             .map(|sh| sh.planes * sh.size_out * sh.size_out)
             .max()
             .unwrap_or(1);
-        let max_c = cfg.widths.iter().copied().max().unwrap_or(1);
 
-        let input = ctx.scratch("input", 3 * s * s);
+        let input = ctx.scratch("input", batch * 3 * s * s);
         let thresholds = ctx.uniform(
             "thresholds",
-            &ThresholdParams::from(Thresholds::from_config(cfg)),
+            &ThresholdParams::new(Thresholds::from_config(cfg), batch),
         );
-        // Binds where a kernel reads a selection it does not use, and marks "ran" for the
-        // residual kernel on the static path.
-        let always = ctx.storage("always ran", &decide::selection(0, true, 1.0, &[], &[]));
+        // Binds where a kernel reads no selection.
+        let none = ctx.storage("no selection", &[0u32]);
         // Scratch shared by all blocks (wgpu orders the dispatches that touch them).
-        let h = ctx.scratch("conv1 out", max_act);
-        let branch = ctx.scratch("conv2 out", max_act);
-        let pooled = ctx.scratch("pooled", max_c);
-        let lg = ctx.scratch("l gate", 1);
-        let cg = ctx.scratch("c gates", max_c);
+        let h = ctx.scratch("conv1 out", batch * max_act);
+        let branch = ctx.scratch("conv2 out", batch * max_act);
+        let pooled = ctx.scratch("pooled", batch * max_c);
+        let lg = ctx.scratch("l gates", batch);
+        let cg = ctx.scratch("c gates", batch * max_c);
 
         let mut dynamic = Vec::new();
         let mut full = Vec::new();
@@ -82,10 +99,10 @@ impl GpuModel {
             full.push(d);
         };
 
-        // Stem: conv + folded BN + ReLU, [3, S, S] -> [w0, S, S].
+        // Stem: conv + folded BN + ReLU, [3, S, S] -> [w0, S, S] per image.
         let stem = ConvBuffers::new(ctx, "stem", net.stem());
         let sp = ConvParams::new(3, cfg.widths[0], s, 1, RELU);
-        let mut x = ctx.scratch("stem out", cfg.widths[0] * s * s);
+        let mut x = ctx.scratch("stem out", batch * cfg.widths[0] * s * s);
         let bound = ctx.bind(
             &p.conv3x3,
             &[
@@ -93,17 +110,17 @@ impl GpuModel {
                 &input,
                 &stem.w,
                 &stem.b,
-                &always,
+                &none,
                 &x,
             ],
         );
         both(
-            Dispatch::direct(bound, sp.groups(cfg.widths[0])),
+            Dispatch::per_image(bound, sp.groups(cfg.widths[0])),
             &mut dynamic,
             &mut full,
         );
 
-        // One trace record per gated block, at fixed offsets.
+        // One trace record per gated block, at fixed offsets in each image's trace.
         let gated = cfg.gated;
         let mut records = Vec::new();
         let mut trace_words = 0;
@@ -113,7 +130,7 @@ impl GpuModel {
                 trace_words += decide::record_words(sh.planes);
             }
         }
-        let trace = ctx.scratch("trace", trace_words);
+        let trace = ctx.scratch("trace", batch * trace_words);
 
         for blk in net.blocks() {
             let sh = blk.shape;
@@ -121,30 +138,45 @@ impl GpuModel {
             let size_in = sh.size_out * sh.stride;
             let hw_out = sh.size_out * sh.size_out;
             let name = format!("block {}", blk.index);
-            let out = ctx.scratch(&name, planes * hw_out);
+            let c1 = ConvBuffers::new(ctx, &name, &blk.conv1);
+            let c2 = ConvBuffers::new(ctx, &name, &blk.conv2);
+            let res_groups = [super::groups_for(planes * hw_out), 1, 1];
+            let sel = match &blk.gates {
+                Some(_) => ctx.scratch(&name, decide::selection_words(planes, batch)),
+                None => none.clone(),
+            };
+            let res_flags = if blk.gates.is_some() { GATED } else { 0 };
+            let res_params = |flags| {
+                ctx.uniform(
+                    &name,
+                    &residual::Params::new(planes * hw_out, flags, batch, planes),
+                )
+            };
 
-            let sc = match &blk.projection {
+            // The block's end: with a projection shortcut into a new buffer (every image: a
+            // skipped one passes relu(shortcut) on), with an identity shortcut in place.
+            let (out, shortcut) = match &blk.projection {
                 Some(conv) => {
                     let wb = ConvBuffers::new(ctx, &name, conv);
                     let cp = ConvParams::new(c_in, planes, size_in, sh.stride, 0);
-                    let sc = ctx.scratch(&name, planes * hw_out);
+                    let sc = ctx.scratch(&name, batch * planes * hw_out);
                     let bound = ctx.bind(
                         &p.conv1x1,
                         &[&ctx.uniform(&name, &cp), &x, &wb.w, &wb.b, &sc],
                     );
                     both(
-                        Dispatch::direct(bound, cp.groups(planes)),
+                        Dispatch::per_image(bound, cp.groups(planes)),
                         &mut dynamic,
                         &mut full,
                     );
-                    sc
+                    (ctx.scratch(&name, batch * planes * hw_out), Some(sc))
                 }
-                None => x.clone(),
+                None => (x.clone(), None),
             };
-            let c1 = ConvBuffers::new(ctx, &name, &blk.conv1);
-            let c2 = ConvBuffers::new(ctx, &name, &blk.conv2);
-            let res = ctx.uniform(&name, &residual::Params::new(planes * hw_out));
-            let res_groups = [super::groups_for(planes * hw_out), 1, 1];
+            let end = |flags: u32, sel: &wgpu::Buffer| match &shortcut {
+                Some(sc) => ctx.bind(&p.residual, &[&res_params(flags), &branch, sel, &out, sc]),
+                None => ctx.bind(&p.residual_into, &[&res_params(flags), &branch, sel, &out]),
+            };
 
             // Static: dense conv1 (ReLU) and conv2, then relu(shortcut + branch).
             let p1 = ConvParams::new(c_in, planes, size_in, sh.stride, RELU);
@@ -152,18 +184,15 @@ impl GpuModel {
             let u1 = ctx.uniform(&name, &p1);
             let u2 = ctx.uniform(&name, &p2);
             let static_steps = [
-                Dispatch::direct(
-                    ctx.bind(&p.conv3x3, &[&u1, &x, &c1.w, &c1.b, &always, &h]),
+                Dispatch::per_image(
+                    ctx.bind(&p.conv3x3, &[&u1, &x, &c1.w, &c1.b, &none, &h]),
                     p1.groups(planes),
                 ),
-                Dispatch::direct(
-                    ctx.bind(&p.conv3x3, &[&u2, &h, &c2.w, &c2.b, &always, &branch]),
+                Dispatch::per_image(
+                    ctx.bind(&p.conv3x3, &[&u2, &h, &c2.w, &c2.b, &none, &branch]),
                     p2.groups(planes),
                 ),
-                Dispatch::direct(
-                    ctx.bind(&p.residual, &[&res, &sc, &branch, &always, &out]),
-                    res_groups,
-                ),
+                Dispatch::per_image(end(0, &none), res_groups),
             ];
             full.extend_from_slice(&static_steps);
 
@@ -173,28 +202,31 @@ impl GpuModel {
                 x = out;
                 continue;
             };
-            let sel = ctx.scratch(&name, decide::selection_words(planes));
-            let conv_args = ctx.scratch(&name, 6);
-            let gate_args = ctx.scratch(&name, 3);
+            let conv_args = ctx.scratch(&name, 9);
+            let gate_args = ctx.scratch(&name, 6);
 
-            // Both gates read the pooled block input: [C_in, H, W] -> [C_in].
+            // Both gates read the pooled block input: [C_in, H, W] -> [C_in] per image.
             let pp = pool::Params::new(c_in, size_in * size_in);
             let bound = ctx.bind(&p.pool, &[&ctx.uniform(&name, &pp), &x, &pooled]);
-            dynamic.push(Dispatch::direct(bound, pp.groups()));
+            dynamic.push(Dispatch::per_image(bound, pp.groups()));
 
-            // L-Net, then decide_block: ran?, C-Net armed or not, conv2 armed or not.
+            // L-Net for every image, then decide_block: which images run the block, and the
+            // dispatch arguments of everything that follows.
             let (w1, b1) = linear_buffers(ctx, &name, &gates.lnet.fc1);
             let (w2, b2) = linear_buffers(ctx, &name, &gates.lnet.fc2);
             let gp = ctx.uniform(&name, &gate::Params::new(c_in, cfg.gate_hidden, 1)?);
-            let bound = ctx.bind(&p.gate, &[&gp, &pooled, &w1, &b1, &w2, &b2, &lg]);
-            dynamic.push(Dispatch::direct(bound, [1, 1, 1]));
+            let bound = ctx.bind(&p.gate, &[&gp, &pooled, &w1, &b1, &w2, &b2, &none, &lg]);
+            dynamic.push(Dispatch::per_image(bound, [1, 1, 1]));
             let dp = ctx.uniform(
                 &name,
                 &decide::Params {
                     planes: planes as u32,
                     trace_at: records[blk.index] as u32,
                     pixel_groups: super::groups_for(hw_out),
-                    pad: 0,
+                    trace_stride: trace_words as u32,
+                    batch: batch as u32,
+                    residual_groups: res_groups[0],
+                    pad: [0; 2],
                 },
             );
             let bound = ctx.bind(
@@ -203,56 +235,61 @@ impl GpuModel {
             );
             dynamic.push(Dispatch::direct(bound, [1, 1, 1]));
 
-            // C-Net and decide_channels: zero workgroups when the block is skipped.
+            // C-Net over the running images, then decide_channels (nothing if none runs).
             let (w1, b1) = linear_buffers(ctx, &name, &gates.cnet.fc1);
             let (w2, b2) = linear_buffers(ctx, &name, &gates.cnet.fc2);
-            let gp = ctx.uniform(&name, &gate::Params::new(c_in, cfg.gate_hidden, planes)?);
-            let bound = ctx.bind(&p.gate, &[&gp, &pooled, &w1, &b1, &w2, &b2, &cg]);
+            let gp = gate::Params::new(c_in, cfg.gate_hidden, planes)?.running();
+            let gp = ctx.uniform(&name, &gp);
+            let bound = ctx.bind(&p.gate, &[&gp, &pooled, &w1, &b1, &w2, &b2, &sel, &cg]);
             dynamic.push(Dispatch::indirect(bound, &gate_args, 0));
             let bound = ctx.bind(
                 &p.decide_channels,
                 &[&thresholds, &dp, &cg, &sel, &conv_args, &trace],
             );
-            dynamic.push(Dispatch::indirect(bound, &gate_args, 0));
+            dynamic.push(Dispatch::indirect(bound, &gate_args, 12));
 
-            // conv1 over the kept output channels -> compact h [k, H', W'];
-            // conv2 over the k compact inputs (scaled by C-gate * L-gate) -> all P outputs.
+            // conv1 over the batch's (image, kept channel) pairs -> compact h [k, H', W'] per
+            // image; conv2 over the k compact inputs (scaled by C-gate * L-gate) -> all P
+            // outputs of each running image; the block's end.
             let u1 = ctx.uniform(
                 &name,
-                &ConvParams::new(c_in, planes, size_in, sh.stride, RELU | OUT_LIST),
+                &ConvParams::new(c_in, planes, size_in, sh.stride, RELU | OUT_LIST)
+                    .with_batch(batch),
             );
             let bound = ctx.bind(&p.conv3x3, &[&u1, &x, &c1.w, &c1.b, &sel, &h]);
             dynamic.push(Dispatch::indirect(bound, &conv_args, 0));
             let u2 = ctx.uniform(
                 &name,
-                &ConvParams::new(planes, planes, sh.size_out, 1, IN_LIST),
+                &ConvParams::new(planes, planes, sh.size_out, 1, IN_LIST).with_batch(batch),
             );
             let bound = ctx.bind(&p.conv3x3, &[&u2, &h, &c2.w, &c2.b, &sel, &branch]);
             dynamic.push(Dispatch::indirect(bound, &conv_args, 12));
-            let bound = ctx.bind(&p.residual, &[&res, &sc, &branch, &sel, &out]);
-            dynamic.push(Dispatch::direct(bound, res_groups));
+            dynamic.push(match shortcut {
+                Some(_) => Dispatch::per_image(end(res_flags, &sel), res_groups),
+                None => Dispatch::indirect(end(RUNNING, &sel), &conv_args, 24),
+            });
             x = out;
         }
 
-        // Head: global average pool and classifier, [w2, s, s] -> [classes].
+        // Head: global average pool and classifier, [w2, s, s] -> [classes] per image.
         let last = cfg.widths[2];
         let side = shapes.last().map_or(s, |sh| sh.size_out);
         let pp = pool::Params::new(last, side * side);
         let bound = ctx.bind(&p.pool, &[&ctx.uniform("head", &pp), &x, &pooled]);
         both(
-            Dispatch::direct(bound, pp.groups()),
+            Dispatch::per_image(bound, pp.groups()),
             &mut dynamic,
             &mut full,
         );
         let (fw, fb) = linear_buffers(ctx, "fc", net.fc());
         let lp = linear::Params::new(last, cfg.num_classes);
-        let logits = ctx.scratch("logits", cfg.num_classes);
+        let logits = ctx.scratch("logits", batch * cfg.num_classes);
         let bound = ctx.bind(
             &p.linear,
             &[&ctx.uniform("fc", &lp), &pooled, &fw, &fb, &logits],
         );
         both(
-            Dispatch::direct(bound, lp.groups()),
+            Dispatch::per_image(bound, lp.groups()),
             &mut dynamic,
             &mut full,
         );
@@ -260,6 +297,7 @@ impl GpuModel {
         Ok(Self {
             ctx: ctx.clone(),
             net: net.clone(),
+            batch,
             input,
             thresholds,
             logits,
@@ -281,78 +319,103 @@ impl GpuModel {
         &self.net
     }
 
+    /// Images per submission at most (1 unless built by [`GpuModel::with_batch`]).
+    pub fn batch(&self) -> usize {
+        self.batch
+    }
+
     /// Classifies `images` (each `size * size * 3` RGB bytes, as [`preprocess::Prepared::rgb`]),
-    /// one after another: the GPU counterpart of [`crate::exec::Executor::run`]. In
-    /// `Mode::Dynamic` gates and decisions run on the GPU; one readback per image brings the
-    /// logits and the decisions, from which the same [`Trace`] as on the CPU is built.
+    /// [`GpuModel::batch`] at a time: the GPU counterpart of [`crate::exec::Executor::run`]. In
+    /// `Mode::Dynamic` gates and decisions run on the GPU; one readback per batch brings the
+    /// logits and the decisions of its images, from which the same [`Trace`]s as on the CPU are
+    /// built.
     pub async fn run(&self, images: &[&[u8]], mode: Mode, th: Thresholds) -> Result<Vec<Trace>> {
         let mut traces = Vec::with_capacity(images.len());
-        for rgb in images {
-            traces.push(self.run_one(rgb, mode, th).await?);
+        for chunk in images.chunks(self.batch) {
+            traces.extend(self.run_batch(chunk, mode, th).await?);
         }
         Ok(traces)
     }
 
-    async fn run_one(&self, rgb: &[u8], mode: Mode, th: Thresholds) -> Result<Trace> {
+    async fn run_batch(&self, images: &[&[u8]], mode: Mode, th: Thresholds) -> Result<Vec<Trace>> {
+        let net = &self.net;
         let all_kept = || {
-            let blocks = self.net.blocks().iter();
+            let blocks = net.blocks().iter();
             blocks.map(|b| Decision::all_kept(b.shape.planes)).collect()
         };
-        let classes = self.net.config().num_classes;
-        if mode == Mode::Static {
-            let words = self.submit(rgb, th, &self.full, false).await?;
-            return Ok(Trace::new(&self.net, super::f32s(&words), all_kept(), th));
-        }
-        let words = self.submit(rgb, th, &self.dynamic, true).await?;
-        let (logits, records) = words.split_at(classes);
-        let decisions = if self.net.config().gated {
-            self.net
-                .blocks()
-                .iter()
-                .zip(&self.records)
-                .map(|(b, &at)| decide::decision(&records[at..], b.shape.planes))
-                .collect()
+        let classes = net.config().num_classes;
+        let dynamic = mode == Mode::Dynamic && net.config().gated;
+        let program = if mode == Mode::Static {
+            &self.full
         } else {
-            all_kept()
+            &self.dynamic
         };
-        Ok(Trace::new(&self.net, super::f32s(logits), decisions, th))
+        let words = self.submit(images, th, program, dynamic).await?;
+        let (logits, records) = words.split_at(images.len() * classes);
+        let traces = logits.chunks(classes).enumerate().map(|(i, logits)| {
+            let decisions = if dynamic {
+                let record = &records[i * self.trace_words..];
+                net.blocks()
+                    .iter()
+                    .zip(&self.records)
+                    .map(|(b, &at)| decide::decision(&record[at..], b.shape.planes))
+                    .collect()
+            } else {
+                all_kept()
+            };
+            Trace::new(net, super::f32s(logits), decisions, th)
+        });
+        Ok(traces.collect())
     }
 
-    /// Uploads the image and thresholds, encodes `program` in one compute pass, and reads back
-    /// the logits (and the trace records when `with_trace`).
+    /// Uploads the images and thresholds, encodes `program` for them in one compute pass, and
+    /// reads back their logits (and trace records when `with_trace`) in one readback.
     async fn submit(
         &self,
-        rgb: &[u8],
+        images: &[&[u8]],
         th: Thresholds,
         program: &[Dispatch],
         with_trace: bool,
     ) -> Result<Vec<u32>> {
         let cfg = self.net.config();
-        let x = preprocess::normalize(rgb, cfg)?; // [3, S, S]
+        let n = images.len();
+        if n == 0 || n > self.batch {
+            return Err(Error::Gpu(format!(
+                "{n} images do not fit a batch of {}",
+                self.batch
+            )));
+        }
+        let mut x = Vec::with_capacity(n * 3 * cfg.image_size * cfg.image_size);
+        for rgb in images {
+            x.extend(preprocess::normalize(rgb, cfg)?); // [3, S, S] each
+        }
         let q = &self.ctx.queue;
         q.write_buffer(&self.input, 0, bytemuck::cast_slice(&x));
         q.write_buffer(
             &self.thresholds,
             0,
-            bytemuck::bytes_of(&ThresholdParams::from(th)),
+            bytemuck::bytes_of(&ThresholdParams::new(th, n)),
         );
         let mut encoder = self
             .ctx
             .device
             .create_command_encoder(&wgpu::CommandEncoderDescriptor {
-                label: Some("lcnet image"),
+                label: Some("lcnet batch"),
             });
         {
             let mut pass = encoder.begin_compute_pass(&wgpu::ComputePassDescriptor::default());
             for d in program {
-                d.encode(&mut pass);
+                d.encode(&mut pass, n as u32);
             }
         }
-        let trace_words = if with_trace { self.trace_words } else { 0 };
+        let trace_words = if with_trace { n * self.trace_words } else { 0 };
         self.ctx
             .submit_and_read(
                 encoder,
-                &[(&self.logits, cfg.num_classes), (&self.trace, trace_words)],
+                &[
+                    (&self.logits, n * cfg.num_classes),
+                    (&self.trace, trace_words),
+                ],
             )
             .await
     }

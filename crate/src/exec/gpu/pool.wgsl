@@ -1,4 +1,5 @@
-// Global average pool: [C, H, W] -> [C]. One invocation per channel.
+// Global average pool over a batch: [image, C, H, W] -> [image, C]. One invocation per channel;
+// workgroup z is the image.
 
 struct Params {
     c: u32,
@@ -17,9 +18,10 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
     if (c >= p.c) {
         return;
     }
+    let row = gid.z * p.c + c;
     var acc = 0.0;
     for (var i = 0u; i < p.hw; i++) {
-        acc += x[c * p.hw + i];
+        acc += x[row * p.hw + i];
     }
-    y[c] = acc / f32(p.hw);
+    y[row] = acc / f32(p.hw);
 }
