@@ -1,6 +1,7 @@
 // Getting an image in: the file picker, drag and drop, paste and the example gallery. Everything
 // goes through `classifyBlob`, so a failed read or classification is reported the same way.
 
+import { firstEntry, firstExample, galleryList } from './boot.js';
 import * as V from './view.js';
 import * as D from './draw.js';
 import { $, state } from './state.js';
@@ -102,9 +103,7 @@ let galleryEntries = [];
 export async function loadGallery(preferred = null) {
   let entries;
   try {
-    const res = await fetch('gallery/gallery.json');
-    if (!res.ok) throw new Error(`HTTP ${res.status}`);
-    entries = await res.json();
+    entries = await galleryList;
   } catch (e) {
     setStatus(`Model ready. (The example gallery could not be loaded: ${e.message}.)`);
     return !preferred;
@@ -133,7 +132,7 @@ export async function loadGallery(preferred = null) {
  */
 export async function pickFirstGallery() {
   if (state.shown || !galleryEntries.length) return;
-  const first = galleryEntries.find((e) => e.kind === 'easy') || galleryEntries[0];
+  const first = firstEntry(galleryEntries);
   await pickGallery(first.file, first.label, first);
 }
 
@@ -156,7 +155,8 @@ export async function fetchExample(url, file) {
 
 async function pickGallery(file, label, entry) {
   const url = `gallery/${encodeURIComponent(file)}`;
-  const blob = await fetchExample(url, file);
+  const early = await firstExample; // fetched while the model loaded
+  const blob = early && early.file === file ? early.blob : await fetchExample(url, file);
   if (!blob) return;
   await classifyBlob(blob, file, { url, truth: label, kind: entry && entry.kind, fromGallery: true });
 }

@@ -1,11 +1,13 @@
-// The page's entry point: applies the theme, starts the model worker and wires the views. Each
-// view lives in its own module: input.js (file, drag and drop, paste, gallery), prediction.js
-// (classifying and showing the result), visualizer.js (the block tooltip), backend.js (WebGPU or
-// CPU), bench.js, thresholds.js (sliders and curve), compare.js, classes.js (per-class views),
-// camera.js (live camera input), export.js (the figures' SVG and PNG downloads), tour.js (the
-// guided tour), pagetools.js (reset all, print), link.js (a link to the shown view), measure.js
-// (measure it yourself), offline.js (the service worker, sw.js), debug.js (`window.lcnetDebug`). Their shared state is state.js; view.js,
-// draw.js, teach.js, figures.js and dataset.js turn data into what they draw or run.
+// The page's entry point: applies the theme, attaches to the model worker (boot.js started it,
+// and fetches the first example meanwhile) and wires the views. Each view lives in its own
+// module: input.js (file, drag and drop, paste, gallery), prediction.js (classifying and showing
+// the result), visualizer.js (the block tooltip), backend.js (WebGPU or CPU), bench.js,
+// thresholds.js (sliders and curve), compare.js, classes.js (per-class views), camera.js (live
+// camera input), export.js (the figures' SVG and PNG downloads), tour.js (the guided tour),
+// pagetools.js (reset all, print), link.js (a link to the shown view), measure.js (measure it
+// yourself), offline.js (the service worker, sw.js), debug.js (`window.lcnetDebug`). Their
+// shared state is state.js; view.js, draw.js, teach.js, figures.js and dataset.js turn data into
+// what they draw or run.
 
 import { keepOffline } from './offline.js';
 import { cssVariables } from './theme.js';

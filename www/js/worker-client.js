@@ -4,6 +4,8 @@
 let worker = null;
 let channel = null;
 let handlers = null;
+// What the worker said before the page attached its handlers (boot.js starts it early).
+const early = [];
 // The worker's wasm memory when it became ready, and how often it was replaced.
 let baseMemory = null;
 let recycled = 0;
@@ -65,7 +67,16 @@ function workerUrl(extra = {}) {
  */
 export function startWorker(onEvent, onError) {
   handlers = { onEvent, onError };
-  spawn();
+  if (!worker) spawn();
+  for (const [kind, m] of early.splice(0)) (kind === 'event' ? onEvent : onError)(m);
+}
+
+/**
+ * Starts the worker before the page's modules have loaded (boot.js), so the weights and the wasm
+ * load meanwhile; what it says is kept until `startWorker` attaches the page.
+ */
+export function bootWorker() {
+  if (!worker) spawn();
 }
 
 function spawn() {
@@ -76,12 +87,20 @@ function spawn() {
       baseMemory = m.wasm_memory_bytes;
       m.recycled = recycled;
     }
-    handlers.onEvent(m);
+    if (handlers) handlers.onEvent(m);
+    else early.push(['event', m]);
   };
   channel = connect(worker, onEvent, (output, waiting) => {
     if (baseMemory !== null && output?.wasm_memory_bytes > baseMemory + MEMORY_SLACK && waiting === 0) recycle();
   });
-  worker.onerror = handlers.onError;
+  worker.onerror = (ev) => {
+    if (handlers) {
+      handlers.onError(ev);
+      return;
+    }
+    ev.preventDefault(); // reported when the page attaches
+    early.push(['error', ev]);
+  };
 }
 
 // Replaces the worker; requests sent meanwhile wait in the new one's queue until it is ready.
