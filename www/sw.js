@@ -57,21 +57,24 @@ self.addEventListener('message', (event) => {
   if (cmd !== 'keep' || !Array.isArray(urls)) return;
   event.waitUntil((async () => {
     const cache = await caches.open(CACHE);
+    const todo = [...new Set(urls)].map((url) => new Request(url, { cache: 'force-cache' })).filter(handled);
     let kept = 0;
-    for (const url of new Set(urls)) {
-      const request = new Request(url, { cache: 'force-cache' });
-      if (!handled(request)) continue;
-      try {
-        if (!(await cache.match(request))) {
-          const response = await fetch(request);
-          if (response.status !== 200) continue;
-          await cache.put(url, response);
+    // A few at a time, as a browser loads a page.
+    const next = async () => {
+      for (let request = todo.pop(); request; request = todo.pop()) {
+        try {
+          if (!(await cache.match(request))) {
+            const response = await fetch(request);
+            if (response.status !== 200) continue;
+            await cache.put(request.url, response);
+          }
+          kept += 1;
+        } catch {
+          // Offline or gone: kept the next time the page asks.
         }
-        kept += 1;
-      } catch {
-        // Offline or gone: kept the next time the page asks.
       }
-    }
+    };
+    await Promise.all(Array.from({ length: 6 }, next));
     const total = (await cache.keys()).length;
     event.ports[0]?.postMessage({ kept, total, build: BUILD });
   })());

@@ -21,10 +21,10 @@ export const galleryList = fetch('gallery/gallery.json').then((r) => {
   return r.json();
 });
 
-/** The first example's file name and bytes; null when the list or the image failed (input.js
+/** The first example's file name and bytes (a Uint8Array); null when the list or the image failed (input.js
  * then fetches it again and reports why). */
 export const firstExample = galleryList.then(async (entries) => {
   const { file } = firstEntry(entries);
   const r = await fetch(`gallery/${encodeURIComponent(file)}`);
-  return r.ok ? { file, blob: await r.blob() } : null;
+  return r.ok ? { file, bytes: new Uint8Array(await r.arrayBuffer()) } : null;
 }).catch(() => null);

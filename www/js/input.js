@@ -18,8 +18,6 @@ import { cameraRunning, stopCamera } from './camera.js';
  * @returns {Promise<void>}
  */
 export async function classifyBlob(blob, name, extra = {}) {
-  // A chosen picture replaces the live camera.
-  if (cameraRunning()) stopCamera();
   let bytes;
   try {
     bytes = new Uint8Array(await blob.arrayBuffer());
@@ -27,6 +25,13 @@ export async function classifyBlob(blob, name, extra = {}) {
     showError(V.uploadErrorText(`the file could not be read (${e.message})`, name));
     return;
   }
+  await classifyBytes(bytes, name, extra);
+}
+
+/** As `classifyBlob`, for a file's bytes (which go to the worker: pass a copy to keep them). */
+async function classifyBytes(bytes, name, extra) {
+  // A chosen picture replaces the live camera.
+  if (cameraRunning()) stopCamera();
   try {
     await classifyFile(bytes, { name, ...extra });
   } catch {
@@ -155,8 +160,12 @@ export async function fetchExample(url, file) {
 
 async function pickGallery(file, label, entry) {
   const url = `gallery/${encodeURIComponent(file)}`;
+  const extra = { url, truth: label, kind: entry && entry.kind, fromGallery: true };
   const early = await firstExample; // fetched while the model loaded
-  const blob = early && early.file === file ? early.blob : await fetchExample(url, file);
-  if (!blob) return;
-  await classifyBlob(blob, file, { url, truth: label, kind: entry && entry.kind, fromGallery: true });
+  if (early && early.file === file) {
+    await classifyBytes(early.bytes.slice(), file, extra);
+    return;
+  }
+  const blob = await fetchExample(url, file);
+  if (blob) await classifyBlob(blob, file, extra);
 }

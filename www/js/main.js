@@ -65,7 +65,12 @@ function onReady(m) {
   document.body.dataset.weights = m.cached ? 'cache' : 'network';
   document.body.dataset.state = 'ready';
   showCurve();
-  Promise.all([loadGallery(link.image), loadStats()]).then(([found]) => {
+  const gallery = loadGallery(link.image);
+  // The per-class views are drawn once the first example is shown (3 s at most), since their
+  // layout would hold up the first answer; at once when the link names one of their examples.
+  const firstShown = Promise.race([shownAtThresholds(300000).catch(() => {}), new Promise((ok) => setTimeout(ok, 3000))]);
+  const stats = gallery.then((found) => found && firstShown).then(loadStats);
+  Promise.all([gallery, stats]).then(([found]) => {
     tourReady();
     if (found || showExampleNamed(link.image)) return;
     // After the example: showing an image clears the alert area.

@@ -25,7 +25,7 @@ function ask(sw, message) {
   return new Promise((resolve, reject) => {
     const channel = new MessageChannel();
     channel.port1.onmessage = (e) => resolve(e.data);
-    setTimeout(() => reject(new Error('the service worker did not answer')), 60_000);
+    setTimeout(() => reject(new Error('the service worker did not answer within 3 minutes')), 180_000);
     sw.postMessage(message, [channel.port2]);
   });
 }
