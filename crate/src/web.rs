@@ -140,16 +140,24 @@ impl WebGpuModel {
 
     /// Classifies many prepared images (their RGB bytes one after another), `batch` per
     /// submission with one readback each: `{predicted, macs}`, one entry per image (what a
-    /// "measure it yourself" run needs; a whole trace per image would cost more than it).
-    pub async fn measure(&self, rgb: Vec<u8>, tau_l: f32, tau_c: f32) -> Result<JsValue, JsError> {
+    /// "measure it yourself" run needs; a whole trace per image would cost more than it). With
+    /// `gates_off` the static network runs instead (every block and channel).
+    pub async fn measure(
+        &self,
+        rgb: Vec<u8>,
+        tau_l: f32,
+        tau_c: f32,
+        gates_off: bool,
+    ) -> Result<JsValue, JsError> {
         let size = self.gpu.net().config().image_size;
         let images: Vec<&[u8]> = rgb.chunks(size * size * 3).collect();
         let th = Thresholds { tau_l, tau_c };
-        let traces = self
-            .gpu
-            .run(&images, Mode::Dynamic, th)
-            .await
-            .map_err(err)?;
+        let mode = if gates_off {
+            Mode::Static
+        } else {
+            Mode::Dynamic
+        };
+        let traces = self.gpu.run(&images, mode, th).await.map_err(err)?;
         #[derive(Serialize)]
         struct Measured {
             predicted: Vec<usize>,

@@ -187,20 +187,28 @@ try {
   const batchImages = Math.max(20, Number(opt['batch-images']) || 500);
   for (const backend of backends) {
     await useBackend(page, errors, backend);
-    const run = (n, workers) => errors.race(page.evaluate(([k, w]) => window.lcnet.measure(k, { workers: w }), [n, workers]));
+    const run = (n, workers, network = 'lcnet') => errors.race(page.evaluate(([k, w, net]) => window.lcnet.measure(k, { workers: w, network: net }), [n, workers, network]));
     const batch = { backend_kind: backend, images: backend === 'cpu' ? batchImages : Math.min(batchImages, 100) };
+    // The gates off and LC-Net on the same images (one CPU worker, or WebGPU's batches of 20).
+    const off = await run(batch.images, 1, 'static');
+    const one = await run(batch.images, 1);
+    const timeRatio = off.per_second / one.per_second;
+    Object.assign(batch, {
+      static_per_s: off.per_second, dynamic_per_s: one.per_second, time_ratio: timeRatio, macs_ratio: one.macs_ratio,
+    });
+    const on = backend === 'cpu' ? 'CPU, 1 worker' : 'WebGPU, batches of 20';
+    if (!opt.json) {
+      console.log(`batch, ${on}: ${batch.images} images, gates off ${off.per_second.toFixed(1)} images/s, LC-Net ` +
+        `${one.per_second.toFixed(1)} images/s: time ratio ${timeRatio.toFixed(3)} / MACs ratio ${one.macs_ratio.toFixed(3)} = ` +
+        `${(timeRatio / one.macs_ratio).toFixed(2)} (goal <= 1.2)`);
+    }
     if (backend === 'cpu') {
-      const one = await run(batch.images, 1);
       const two = await run(batch.images, 2);
       Object.assign(batch, { one_worker_per_s: one.per_second, two_workers_per_s: two.per_second, scaling: two.per_second / one.per_second });
       if (!opt.json) {
         console.log(`batch, CPU: ${batch.images} images, 1 worker ${one.per_second.toFixed(1)} images/s, 2 workers ` +
           `${two.per_second.toFixed(1)} images/s = ${batch.scaling.toFixed(2)}x (goal >= 1.8 on 2 cores)`);
       }
-    } else {
-      const g = await run(batch.images, 1);
-      batch.per_s = g.per_second;
-      if (!opt.json) console.log(`batch, WebGPU: ${batch.images} images one after the other, ${g.per_second.toFixed(1)} images/s`);
     }
     summaries.push({ batch });
   }

@@ -59,6 +59,29 @@ test('two CPU workers give the same answers as one, image for image', async (t) 
   errors.assertNone();
 });
 
+/** The gates off on the CPU (switching there and back). */
+async function cpuStaticRun(n) {
+  await useBackend(page, errors, 'cpu');
+  try {
+    return await measure(n, { network: 'static' });
+  } finally {
+    await useBackend(page, errors, 'webgpu');
+  }
+}
+
+test('the gates off: every image at the static MACs, no point on the curve', async () => {
+  const before = await points();
+  const r = await measure(40, { network: 'static' });
+  const staticMacs = await page.evaluate(() => window.lcnet.card.results.rust.dynamic.static_macs);
+  assert.equal(r.network, 'static');
+  assert.ok(r.macs.every((m) => m === staticMacs), 'every block and channel computed');
+  assert.equal(r.macs_ratio, 1);
+  assert.equal(await points(), before, 'a baseline is no point on the curve');
+  assert.match(await page.locator('#measure-status').innerText(), /^Measured in this browser with the gates off \(every block and channel\) on 40 images/);
+  await assert.rejects(measure(10, { network: 'tiny' }), /unknown network "tiny"/);
+  errors.assertNone();
+});
+
 test('WebGPU makes the same decisions on the same images, a batch per readback', { skip: !BACKENDS.includes('webgpu') }, async () => {
   const cpu = await measure(100);
   await useBackend(page, errors, 'webgpu');
@@ -71,6 +94,12 @@ test('WebGPU makes the same decisions on the same images, a batch per readback',
     // Batched: 100 images in 5 chunks of 20, each one submission with one readback.
     assert.equal(gpu.readbacks, 5);
     assert.equal(cpu.readbacks, 0);
+    // The gates off, batched on WebGPU: the CPU's static network, every image at the static MACs.
+    const gpuStatic = await measure(40, { network: 'static' });
+    const cpuStatic = await cpuStaticRun(40);
+    assert.equal(gpuStatic.backend, 'webgpu');
+    assert.deepEqual(gpuStatic.predicted, cpuStatic.predicted);
+    assert.deepEqual(gpuStatic.macs, cpuStatic.macs);
   } finally {
     await useBackend(page, errors, 'cpu');
   }

@@ -8,9 +8,10 @@
 //   await lcnet.setThresholds(tauL, tauC)    as the sliders; resolves when the shown image re-ran
 //   lcnet.backend                            'webgpu' or 'cpu'
 //   await lcnet.setBackend(name)             as the toggle
-//   await lcnet.measure(n, {workers}?)       n test images of the shipped subset (as
+//   await lcnet.measure(n, {workers, network}?)  n test images of the shipped subset (as
 //                                            `lcnet eval --limit n` picks them) -> result; on
-//                                            the CPU over `workers` workers (default: one per core)
+//                                            the CPU over `workers` workers (default: one per
+//                                            core); `network: 'static'`: the gates off
 //   lcnet.card                               the model card
 // A trace is the JSON of `crate/src/trace.rs` (README: "The trace").
 

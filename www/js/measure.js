@@ -71,11 +71,15 @@ async function workersFor(workers) {
  * images go in chunks to the workers; each answer lands in its chunk's place, so the result is
  * the same whichever worker ran which chunk.
  * @param {number} n images, picked as `lcnet eval --limit n` picks them (0: all)
- * @param {{workers?: number}} [o] CPU workers to use (default: one per core, at most 4)
+ * @param {{workers?: number, network?: 'lcnet'|'static'}} [o] CPU workers to use (default: one
+ *   per core, at most 4); `network: 'static'` runs the gates off (the baseline of a benchmark,
+ *   not a point on the curve)
  * @returns {Promise<object|null>} {images, correct, accuracy, mean_macs, macs_ratio, tau_l,
- *   tau_c, backend, fell_back, workers, ms, per_second, predicted, macs}; null when cancelled
+ *   tau_c, network, backend, fell_back, workers, ms, per_second, readbacks, predicted, macs};
+ *   null when cancelled
  */
-export async function measure(n, { workers } = {}) {
+export async function measure(n, { workers, network = 'lcnet' } = {}) {
+  if (network !== 'lcnet' && network !== 'static') throw new Error(`unknown network ${JSON.stringify(network)}: 'lcnet' or 'static'`);
   if (run.busy) throw new Error('a measurement is already running');
   if (!state.card || !state.output) throw new Error('the model is not ready yet');
   run.busy = true;
@@ -107,7 +111,7 @@ export async function measure(n, { workers } = {}) {
           ? ids.map((i) => ({ rgb: data.rgb(i) }))
           // A copy: a stored file is a view into the whole zip, which must not move to the worker.
           : await Promise.all(ids.map(async (i) => ({ bytes: (await data.file(i)).slice() })));
-        const out = await w.request({ cmd: 'measure', images, tauL, tauC }, images.map((im) => (im.rgb || im.bytes).buffer));
+        const out = await w.request({ cmd: 'measure', images, tauL, tauC, network }, images.map((im) => (im.rgb || im.bytes).buffer));
         if (w.request === request) backend = out.backend;
         r.readbacks += out.readbacks;
         out.predicted.forEach((p, k) => {
@@ -140,6 +144,7 @@ export async function measure(n, { workers } = {}) {
       macs_ratio: totals.macsRatio,
       tau_l: tauL,
       tau_c: tauC,
+      network,
       backend,
       fell_back: backend !== started,
       workers: pool.length,
@@ -150,10 +155,17 @@ export async function measure(n, { workers } = {}) {
       predicted,
       macs,
     };
-    state.measured.push({ accuracy: result.accuracy, macs_ratio: result.macs_ratio, tau_l: tauL, tau_c: tauC, images: r.done });
-    showCurve();
     const on = backend === 'webgpu' ? `WebGPU, ${S.CHUNK} images per submission` : `the CPU, ${pool.length} worker${pool.length > 1 ? 's' : ''}`;
     const fell = result.fell_back ? ' WebGPU failed during the run; it finished on the CPU.' : '';
+    if (network === 'static') {
+      // The baseline of a benchmark, not a point of the curve.
+      $('measure-status').textContent = `Measured in this browser with the gates off (every block and channel) on ` +
+        `${r.done.toLocaleString('en')} images of ${run.source}: ${V.formatAccuracy(result.accuracy)} correct ` +
+        `(on ${on}, ${totals.perSecond.toFixed(1)} images/s).${fell}`;
+      return result;
+    }
+    state.measured.push({ accuracy: result.accuracy, macs_ratio: result.macs_ratio, tau_l: tauL, tau_c: tauC, images: r.done });
+    showCurve();
     $('measure-status').textContent = `Measured in this browser on ${r.done.toLocaleString('en')} images of ${run.source}: ` +
       `${V.formatAccuracy(result.accuracy)} correct at ${V.formatPercent(result.macs_ratio)} of the static MACs ` +
       `(τL ${tauL.toFixed(2)}, τC ${tauC.toFixed(2)}, on ${on}, ${totals.perSecond.toFixed(1)} images/s); ◆ on the curve.${fell}`;

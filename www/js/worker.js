@@ -32,9 +32,10 @@
 //                     `rgb`: an already prepared image, e.g. to re-run it at new thresholds.
 //                   {id, cmd: 'bench', rgb, runs, tauL, tauC}  static vs dynamic, median ms, on
 //                     the current backend
-//                   {id, cmd: 'measure', images: [{rgb} | {bytes}], tauL, tauC}  a chunk of test
+//                   {id, cmd: 'measure', images: [{rgb} | {bytes}], tauL, tauC, network}  a chunk of test
 //                     images (prepared pixels, or files decoded as uploads are) on the current
-//                     backend (on WebGPU as one batch); answers {predicted: class[],
+//                     backend (on WebGPU as one batch; `network: 'static'`: the gates off);
+//                     answers {predicted: class[],
 //                     macs: number[], backend, readbacks}
 //                   {id, cmd: 'backend', name: 'webgpu' | 'cpu'} switch; answers {backend, webgpu}
 //                   {id, cmd: 'lose-gpu'}                      destroys the GPU device (tests)
@@ -448,6 +449,7 @@ async function bench(msg) {
 // is one batch: one submission, one readback; if the GPU fails, the chunk runs on the CPU.
 async function measure(msg) {
   const [tauL, tauC] = thresholds(msg);
+  const gatesOff = msg.network === 'static';
   const rgbs = msg.images.map((im) => (im.rgb ? toBytes(im.rgb) : Uint8Array.from(model.prepare(toBytes(im.bytes)).rgb)));
   if (backend === 'webgpu' && gpu) {
     try {
@@ -456,13 +458,13 @@ async function measure(msg) {
       const all = new Uint8Array(rgbs.reduce((n, x) => n + x.length, 0));
       rgbs.reduce((at, x) => (all.set(x, at), at + x.length), 0);
       const before = gpu.readbacks();
-      const out = await gpu.measure(all, tauL, tauC);
+      const out = await gpu.measure(all, tauL, tauC, gatesOff);
       return { predicted: out.predicted, macs: out.macs, backend: 'webgpu', readbacks: gpu.readbacks() - before };
     } catch (e) {
       gpuFailed(e);
     }
   }
-  const traces = rgbs.map((rgb) => model.classify(rgb, tauL, tauC));
+  const traces = rgbs.map((rgb) => (gatesOff ? model.classifyStatic(rgb) : model.classify(rgb, tauL, tauC)));
   return { predicted: traces.map((t) => t.prediction.class), macs: traces.map((t) => t.macs), backend: 'cpu', readbacks: 0 };
 }
 
