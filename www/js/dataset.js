@@ -9,8 +9,8 @@ const PIXELS = SIDE * SIDE;
 /** Bytes of one record of the binary format. */
 export const RECORD = 1 + 3 * PIXELS;
 
-/** Test images per request of a measurement: a CPU worker's unit of work, and what the WebGPU
- * model holds per submission (one readback each). */
+/** Test images per request of a measurement (small enough for a prompt Cancel and progress): a
+ * CPU worker's unit of work, and what the WebGPU model holds per submission (one readback each). */
 export const CHUNK = 20;
 
 /**

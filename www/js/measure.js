@@ -14,7 +14,6 @@ import { showCurve } from './thresholds.js';
 import { buildInfo } from './offline.js';
 
 const SUBSET_URL = 'data/test-subset.bin';
-/** Images per request to the worker: small enough for a prompt Cancel and progress. */
 /** Choices of N for the shipped subset (each divides its size, so they are eval's picks too). */
 const SIZES = [100, 200, 500, 1000];
 /** At most this many CPU workers measure at once (one per core, the page's own included). */

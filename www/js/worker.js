@@ -32,11 +32,10 @@
 //                     `rgb`: an already prepared image, e.g. to re-run it at new thresholds.
 //                   {id, cmd: 'bench', rgb, runs, tauL, tauC}  static vs dynamic, median ms, on
 //                     the current backend
-//                   {id, cmd: 'measure', images: [{rgb} | {bytes}], tauL, tauC, network}  a chunk of test
-//                     images (prepared pixels, or files decoded as uploads are) on the current
-//                     backend (on WebGPU as one batch; `network: 'static'`: the gates off);
-//                     answers {predicted: class[],
-//                     macs: number[], backend, readbacks}
+//                   {id, cmd: 'measure', images: [{rgb} | {bytes}], tauL, tauC, network}  a
+//                     chunk of test images (prepared pixels, or files decoded as uploads are) on
+//                     the current backend (on WebGPU as one batch; `network: 'static'`: the gates
+//                     off); answers {predicted: class[], macs: number[], backend, readbacks}
 //                   {id, cmd: 'backend', name: 'webgpu' | 'cpu'} switch; answers {backend, webgpu}
 //                   {id, cmd: 'lose-gpu'}                      destroys the GPU device (tests)
 // Requests are answered one at a time, in order.
