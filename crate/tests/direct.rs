@@ -1,6 +1,8 @@
-//! The direct CPU kernels (`lcnet::exec::cpu`) against candle's reference operations on random
-//! inputs. Tolerance: 1e-4 absolute on values of order 1 (sums of up to 576 products in f32, in a
-//! different order, with or without fused multiply-add).
+//! The CPU kernels (`lcnet::exec::cpu`) against candle's reference operations on random inputs,
+//! the 3x3 convolution both direct and as Winograd F(2x2, 3x3) (what it runs for stride 1 on even
+//! sizes when the filters come with their transform). Tolerance: 1e-4 absolute on values of
+//! order 1 (sums of up to 576 products in f32, in a different order, with or without fused
+//! multiply-add, or through the Winograd transforms).
 
 mod common;
 
@@ -75,6 +77,8 @@ fn conv3x3_matches_reference() {
         (3, 5, 9, 1),
         (4, 1, 3, 2),
         (2, 2, 1, 1),
+        (3, 4, 2, 1),
+        (9, 5, 6, 1),
         (0, 16, 8, 1),
         (8, 0, 8, 1),
     ];
@@ -86,13 +90,19 @@ fn conv3x3_matches_reference() {
         let res = rng.vec(n_out * so * so, -1.0, 1.0);
         let xp = Planes::from_chw(n_in, size, size, &x);
         let rp = Planes::from_chw(n_out, so, so, &res);
-        for (residual, relu) in [(false, false), (false, true), (true, true)] {
+        let u = direct::transform_filters(&wt, n_out, n_in);
+        let runs = [(false, false), (false, true), (true, true)];
+        for ((residual, relu), winograd) in runs.into_iter().flat_map(|r| [(r, false), (r, true)]) {
             let ep = Epilogue {
                 residual: residual.then_some(&rp),
                 relu,
                 scale: None,
             };
-            let got = direct::conv3x3(&xp, &wt, &bias, stride, ep);
+            let f = Filters {
+                winograd: winograd.then_some(&u[..]),
+                ..Filters::dense(&wt, n_in)
+            };
+            let got = direct::conv3x3_filters(&xp, f, &bias, stride, ep);
             assert_eq!((got.c, got.h, got.w), (n_out, so, so));
             let got = got.to_chw();
             let want = if n_in == 0 {
@@ -124,7 +134,8 @@ fn conv3x3_matches_reference() {
             let diff = max_abs_diff(&got, &want);
             assert!(
                 diff < TOL,
-                "{n_in}->{n_out} @{size} stride {stride} residual {residual} relu {relu}: {diff}"
+                "{n_in}->{n_out} @{size} stride {stride} residual {residual} relu {relu} \
+                 winograd {winograd}: {diff}"
             );
         }
     }
@@ -138,7 +149,7 @@ fn conv3x3_filters_matches_reference() {
     let mut rng = Rng::new(11);
     // (full outputs, full inputs, kept rows, kept columns, size, stride)
     type Case<'a> = (usize, usize, &'a [usize], &'a [usize], usize, usize);
-    let cases: [Case; 6] = [
+    let cases: [Case; 7] = [
         (
             16,
             16,
@@ -151,6 +162,14 @@ fn conv3x3_filters_matches_reference() {
         (64, 64, &[1, 63], &[7], 8, 1),
         (16, 16, &[], &[2, 3], 8, 1),
         (8, 8, &[0, 1, 2, 3, 4, 5, 6], &[], 9, 1),
+        (
+            32,
+            32,
+            &[30, 1, 4, 5, 6, 7, 8, 9, 20],
+            &[3, 31, 2, 0, 16],
+            16,
+            1,
+        ),
         (6, 5, &[5, 0, 2, 1], &[4, 0, 3], 7, 2),
     ];
     for (p, c, rows, cols, size, stride) in cases {
@@ -163,12 +182,14 @@ fn conv3x3_filters_matches_reference() {
         let res = rng.vec(o * so * so, -1.0, 1.0);
         let xp = Planes::from_chw(j, size, size, &x);
         let rp = Planes::from_chw(o, so, so, &res);
-        let f = Filters {
-            rows: Some(rows),
-            cols: Some(cols),
-            ..Filters::dense(&w, c)
-        };
-        for residual in [false, true] {
+        let u = direct::transform_filters(&w, p, c);
+        for (residual, winograd) in [(false, false), (true, false), (false, true), (true, true)] {
+            let f = Filters {
+                rows: Some(rows),
+                cols: Some(cols),
+                winograd: winograd.then_some(&u[..]),
+                ..Filters::dense(&w, c)
+            };
             let ep = Epilogue {
                 residual: residual.then_some(&rp),
                 relu: true,
@@ -208,10 +229,42 @@ fn conv3x3_filters_matches_reference() {
             let diff = max_abs_diff(&got, &want);
             assert!(
                 diff < TOL,
-                "{p}x{c} rows {rows:?} cols {cols:?} @{size} stride {stride} residual {residual}: {diff}"
+                "{p}x{c} rows {rows:?} cols {cols:?} @{size} stride {stride} residual {residual} \
+                 winograd {winograd}: {diff}"
             );
         }
     }
+}
+
+/// With the filters' transform, stride 1 on even sizes takes the Winograd path (its sums are
+/// rounded differently from the direct kernel's, so some output differs in its last bits); both
+/// match the reference above.
+#[test]
+fn conv3x3_takes_the_winograd_path_with_a_transform() {
+    let mut rng = Rng::new(5);
+    let (n_in, n_out, size) = (16, 16, 8);
+    let x = Planes::from_chw(n_in, size, size, &rng.vec(n_in * size * size, -1.0, 1.0));
+    let w = rng.vec(n_out * n_in * 9, -0.2, 0.2);
+    let bias = vec![0.0; n_out];
+    let u = direct::transform_filters(&w, n_out, n_in);
+    let with = Filters {
+        winograd: Some(&u),
+        ..Filters::dense(&w, n_in)
+    };
+    let run = |f, stride| direct::conv3x3_filters(&x, f, &bias, stride, Epilogue::default());
+    let (wino, plain) = (
+        run(with, 1).to_chw(),
+        run(Filters::dense(&w, n_in), 1).to_chw(),
+    );
+    assert_ne!(
+        wino, plain,
+        "the transform changed nothing: no Winograd path ran"
+    );
+    // Stride 2 has no Winograd form: the same direct kernel with or without the transform.
+    assert_eq!(
+        run(with, 2).to_chw(),
+        run(Filters::dense(&w, n_in), 2).to_chw()
+    );
 }
 
 #[test]

@@ -343,7 +343,7 @@ fn assert_same(what: &str, gpu: &Trace, reference: &Trace) {
     assert_eq!(gpu.macs, reference.macs);
 }
 
-/// One image through a CPU path (the candle reference or the direct kernels).
+/// One image through a CPU path (the candle reference or the CPU kernels).
 fn cpu(net: &LcNet, rgb: &[u8], via: Via, th: Thresholds) -> Trace {
     run_path(net, rgb, 1, via, th).1.remove(0)
 }

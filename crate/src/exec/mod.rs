@@ -6,7 +6,8 @@
 //! - [`reference::Reference`]: candle's batched `conv2d`, static and dense masked (every
 //!   convolution computed, gates applied as masks). The oracle every other executor and kernel
 //!   is tested against.
-//! - [`cpu::Cpu`]: direct kernels, one image at a time, real skipping (the browser's CPU path).
+//! - [`cpu::Cpu`]: its own kernels (Winograd and direct), one image at a time, real skipping (the
+//!   browser's CPU path).
 //! - [`gpu::GpuModel`]: WGSL kernels through wgpu (WebGPU in the browser, Vulkan natively), gates
 //!   decided on the GPU, B images per submission, one readback per batch. Its `run` is `async`
 //!   (a readback is a future on the web) but has the same arguments and result as

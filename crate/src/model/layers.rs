@@ -19,6 +19,9 @@ pub struct Conv {
     pub weight: Vec<f32>,
     /// `[C_out]`.
     pub bias: Vec<f32>,
+    /// For a stride-1 3x3 convolution, `weight` in the Winograd domain, `[16, C_out, C_in]`
+    /// ([`crate::exec::cpu::transform_filters`]), which the CPU executor runs; `None` otherwise.
+    pub winograd: Option<Vec<f32>>,
 }
 
 impl Conv {

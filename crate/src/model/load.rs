@@ -8,6 +8,7 @@ use candle_core::{DType, Tensor};
 use candle_nn::VarBuilder;
 
 use super::layers::{Block, Conv, Dense, Gate, Gates};
+use crate::exec::cpu::transform_filters;
 use crate::trace::{self, BlockShape};
 use crate::{Config, Error, Result, WeightsDtype};
 
@@ -144,12 +145,14 @@ pub(super) fn conv_bn(
     let scale = (gamma / (var + eps)?.sqrt()?)?; // [C_out]
     let weight = w.broadcast_mul(&scale.reshape((c_out, 1, 1, 1))?)?;
     let bias = (beta - (mean * &scale)?)?;
+    let weight = flat(&weight)?;
     Ok(Conv {
         c_in,
         c_out,
         k,
         stride,
-        weight: flat(&weight)?,
+        winograd: (k == 3 && stride == 1).then(|| transform_filters(&weight, c_out, c_in)),
+        weight,
         bias: flat(&bias)?,
     })
 }

@@ -75,7 +75,7 @@ pub fn bench(
         return Ok(());
     }
     println!(
-        "{} batch-1 median latency over {} images x {runs} runs (native CPU, one thread of direct kernels):",
+        "{} batch-1 median latency over {} images x {runs} runs (native CPU, one thread of the CPU kernels):",
         l.card.name,
         inputs.len()
     );

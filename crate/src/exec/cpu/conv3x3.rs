@@ -1,10 +1,14 @@
-//! The direct 3x3 convolution (padding 1, stride 1 or 2) over the kept filters and columns of a
-//! weight tensor, read in place, with bias, gate scales, residual and ReLU in one epilogue.
+//! The 3x3 convolution (padding 1, stride 1 or 2) over the kept filters and columns of a weight
+//! tensor, read in place, with bias, gate scales, residual and ReLU in one epilogue. Stride 1 on
+//! even sizes runs as Winograd F(2x2, 3x3) where the filters come with their transform
+//! ([`super::winograd`]); the rest runs the direct kernel here.
 
 use multiversion::multiversion;
 use multiversion::target::target_cfg_f;
 
 use super::planes::{relu, Planes, LANES, SLACK};
+use super::winograd;
+use crate::model::Conv;
 use crate::trace::out_size;
 
 /// Output channels computed together, sharing every input load.
@@ -19,6 +23,43 @@ pub struct Epilogue<'a> {
     pub scale: Option<&'a [f32]>,
 }
 
+impl Epilogue<'_> {
+    /// Finishes the sums `v` of output channel `o` whose first pixel is `dst` in the output's
+    /// data, and stores the first `n` of them there (the buffers' slack covers a whole `v`).
+    #[inline(always)]
+    pub(super) fn store<const N: usize>(
+        &self,
+        mut v: [f32; N],
+        bias: &[f32],
+        o: usize,
+        out: &mut Planes,
+        dst: usize,
+        n: usize,
+    ) {
+        let (b, s) = (bias[o], self.scale.map_or(1.0, |s| s[o]));
+        for x in &mut v {
+            *x = (*x + b) * s;
+        }
+        if let Some(r) = self.residual {
+            let r: &[f32] = &r.data[dst..dst + N];
+            for (x, r) in v.iter_mut().zip(r) {
+                *x += r;
+            }
+        }
+        if self.relu {
+            for x in &mut v {
+                *x = relu(*x);
+            }
+        }
+        // A whole `v` as one fixed-size copy; a partial one would be a call to memmove.
+        if n == N {
+            out.data[dst..dst + N].copy_from_slice(&v);
+        } else {
+            out.data[dst..dst + n].copy_from_slice(&v[..n]);
+        }
+    }
+}
+
 /// The filters a 3x3 convolution runs, read in place from a full weight tensor
 /// `w [rows, cols, 3, 3]`: the output channels `rows` (all when `None`), in that order, and for
 /// input plane `j` the weight column `cols[j]` (column `j` when `None`). This is how the dynamic
@@ -30,6 +71,9 @@ pub struct Filters<'a> {
     pub cols_total: usize,
     pub rows: Option<&'a [usize]>,
     pub cols: Option<&'a [usize]>,
+    /// The same filters in the Winograd domain ([`super::winograd::transform_filters`] of `w`);
+    /// with it, stride 1 on even sizes runs as Winograd.
+    pub winograd: Option<&'a [f32]>,
 }
 
 impl<'a> Filters<'a> {
@@ -40,19 +84,28 @@ impl<'a> Filters<'a> {
             cols_total: c_in,
             rows: None,
             cols: None,
+            winograd: None,
         }
     }
 
-    /// Offset of output channel `o`'s filter (`o` counts the computed ones).
-    #[inline(always)]
-    fn row(&self, o: usize) -> usize {
-        self.rows.map_or(o, |r| r[o]) * self.cols_total * 9
+    /// Every filter of a folded 3x3 convolution, with its Winograd transform where it has one.
+    pub fn of(c: &'a Conv) -> Self {
+        Self {
+            winograd: c.winograd.as_deref(),
+            ..Self::dense(&c.weight, c.c_in)
+        }
     }
 
-    /// Offset of input plane `j`'s 3x3 kernel within a filter.
+    /// The weight tensor's output channel that computed channel `o` reads.
     #[inline(always)]
-    fn col(&self, j: usize) -> usize {
-        self.cols.map_or(j, |c| c[j]) * 9
+    pub(super) fn row(&self, o: usize) -> usize {
+        self.rows.map_or(o, |r| r[o])
+    }
+
+    /// The weight tensor's input channel that input plane `j` meets.
+    #[inline(always)]
+    pub(super) fn col(&self, j: usize) -> usize {
+        self.cols.map_or(j, |c| c[j])
     }
 }
 
@@ -116,6 +169,12 @@ pub fn conv3x3_filters(
         assert_eq!((r.c, r.h, r.w), (n_out, ho, wo), "residual shape");
     }
     crate::counter::add(n_out * n_in * 9 * ho * wo);
+    if let (1, Some(u)) = (stride, f.winograd) {
+        if x.h.is_multiple_of(2) && x.w.is_multiple_of(2) && n_in > 0 {
+            winograd::conv3x3(x, &f, u, bias, ep, &mut out);
+            return out;
+        }
+    }
     if stride == 1 {
         let src = Source {
             data: &x.data,
@@ -171,9 +230,13 @@ fn deinterleave(x: &Planes) -> Deinterleaved {
     let half = pw.div_ceil(2);
     let mut data = vec![0f32; x.c * rows * 2 * half + SLACK];
     for (r, src) in x.data.chunks_exact(pw).take(x.c * rows).enumerate() {
-        let dst = &mut data[r * 2 * half..(r + 1) * 2 * half];
-        for (j, v) in src.iter().enumerate() {
-            dst[(j % 2) * half + j / 2] = *v;
+        let (even, odd) = data[r * 2 * half..(r + 1) * 2 * half].split_at_mut(half);
+        let pairs = src.chunks_exact(2);
+        if let [last] = pairs.remainder() {
+            even[half - 1] = *last;
+        }
+        for ((e, o), p) in even.iter_mut().zip(odd.iter_mut()).zip(pairs) {
+            (*e, *o) = (p[0], p[1]);
         }
     }
     Deinterleaved { data, half, rows }
@@ -182,7 +245,7 @@ fn deinterleave(x: &Planes) -> Deinterleaved {
 /// `acc += w * v`, lane by lane.
 #[cfg(not(all(target_arch = "wasm32", target_feature = "relaxed-simd")))]
 #[inline(always)]
-fn madd<const FMA: bool>(acc: &mut [f32; LANES], w: f32, v: &[f32; LANES]) {
+pub(super) fn madd<const FMA: bool>(acc: &mut [f32; LANES], w: f32, v: &[f32; LANES]) {
     for l in 0..LANES {
         acc[l] = if FMA {
             w.mul_add(v[l], acc[l])
@@ -196,7 +259,7 @@ fn madd<const FMA: bool>(acc: &mut [f32; LANES], w: f32, v: &[f32; LANES]) {
 /// instruction where the CPU has FMA (or as a multiply and an add where it does not).
 #[cfg(all(target_arch = "wasm32", target_feature = "relaxed-simd"))]
 #[inline(always)]
-fn madd<const FMA: bool>(acc: &mut [f32; LANES], w: f32, v: &[f32; LANES]) {
+pub(super) fn madd<const FMA: bool>(acc: &mut [f32; LANES], w: f32, v: &[f32; LANES]) {
     use core::arch::wasm32::{f32x4, f32x4_extract_lane, f32x4_relaxed_madd, f32x4_splat};
     let w = f32x4_splat(w);
     for (a, v) in acc.chunks_exact_mut(4).zip(v.chunks_exact(4)) {
@@ -318,11 +381,11 @@ fn tile<const S: usize, const NB: usize, const G: usize, const FMA: bool>(
     let span = tap[0].max(tap[1]).max(tap[2]) + LANES;
     let mut filter = [0usize; NB];
     for (q, f) in filter.iter_mut().enumerate() {
-        *f = w.row(o0 + q);
+        *f = w.row(o0 + q) * w.cols_total * 9;
     }
     let mut acc = [[[0f32; LANES]; G]; NB];
     for i in 0..n_in {
-        let col = w.col(i);
+        let col = w.col(i) * 9;
         // Each weight is read where it lies, as it is used (copying the tile's 9 * NB weights
         // to the stack first costs as many loads and stores as the kernel has taps).
         let mut wk: [&[f32; 9]; NB] = [&[0.0; 9]; NB];
@@ -356,26 +419,8 @@ fn tile<const S: usize, const NB: usize, const G: usize, const FMA: bool>(
     let plane = out.plane_len();
     for (q, acc) in acc.iter().enumerate() {
         for (g, acc) in acc.iter().enumerate() {
-            // Whole lane groups (the buffers' slack covers a partial one), stored up to `lanes`.
             let dst = (o0 + q) * plane + at[g].dst;
-            let (b, s) = (bias[o0 + q], ep.scale.map_or(1.0, |s| s[o0 + q]));
-            let mut v = [0f32; LANES];
-            for l in 0..LANES {
-                v[l] = (acc[l] + b) * s;
-            }
-            if let Some(r) = ep.residual {
-                let r: &[f32] = &r.data[dst..dst + LANES];
-                for l in 0..LANES {
-                    v[l] += r[l];
-                }
-            }
-            if ep.relu {
-                for x in &mut v {
-                    *x = relu(*x);
-                }
-            }
-            let lanes = at[g].lanes;
-            out.data[dst..dst + lanes].copy_from_slice(&v[..lanes]);
+            ep.store(*acc, bias, o0 + q, out, dst, at[g].lanes);
         }
     }
 }

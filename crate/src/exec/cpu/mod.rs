@@ -1,13 +1,15 @@
-//! The CPU executor: one image at a time on direct kernels, with real skipping.
+//! The CPU executor: one image at a time on its own kernels, with real skipping.
 //!
 //! candle's `conv2d` lowers every convolution to im2col + GEMM, and the dynamic path then also
 //! paid for `index_select` copies and per-op tensor bookkeeping on ~60 small tensors per image,
 //! so at batch 1 the skipped work did not turn into saved time. These kernels compute a 3x3
-//! convolution directly from channel-major feature maps with a zero border, over exactly the
-//! channels they are given: the caller names the kept filters and input columns ([`Filters`]),
-//! which are read in place, the gate scales enter in the epilogue ([`Epilogue::scale`]), and a
-//! skipped channel costs nothing. candle's dense path stays the reference they are
-//! tested against (`crate/tests/direct.rs`).
+//! convolution from channel-major feature maps with a zero border, over exactly the channels
+//! they are given: the caller names the kept filters and input columns ([`Filters`]), which are
+//! read in place, the gate scales enter in the epilogue ([`Epilogue::scale`]), and a skipped
+//! channel costs nothing. Stride-1 convolutions run as Winograd F(2x2, 3x3) on filters
+//! transformed when the weights load (2.25x fewer multiplies); the two stride-2 ones and odd
+//! sizes run the direct kernel. candle's dense path stays the reference both are tested against
+//! (`crate/tests/direct.rs`).
 //!
 //! The inner loops work on fixed-size lane arrays that LLVM turns into SIMD: wasm simd128 in the
 //! browser (the build enables `+simd128`), SSE2 natively, and AVX2 + FMA where the CPU has them
@@ -17,17 +19,19 @@
 mod conv3x3;
 mod dense;
 mod planes;
+mod winograd;
 
 pub use conv3x3::{conv3x3, conv3x3_filters, Epilogue, Filters};
 pub use dense::{conv1x1, linear};
 pub use planes::{relu, Planes};
+pub use winograd::transform_filters;
 
 use super::{Executor, Mode};
 use crate::decision::{Decision, Thresholds};
 use crate::model::{Block, Conv, Gate, LcNet};
 use crate::{preprocess, Result, Trace};
 
-/// Runs an [`LcNet`] on the direct kernels (free to make: it borrows the network).
+/// Runs an [`LcNet`] on the CPU kernels (free to make: it borrows the network).
 #[derive(Debug, Clone, Copy)]
 pub struct Cpu<'a> {
     net: &'a LcNet,
@@ -106,7 +110,7 @@ fn conv(c: &Conv, x: &Planes, ep: Epilogue) -> Planes {
             y
         }
     } else {
-        conv3x3(x, &c.weight, &c.bias, c.stride, ep)
+        conv3x3_filters(x, Filters::of(c), &c.bias, c.stride, ep)
     }
 }
 
@@ -163,7 +167,7 @@ fn block_dynamic(blk: &Block, x: Planes, th: Thresholds) -> (Planes, Decision) {
     let ck: Vec<f32> = kept.iter().map(|&o| c[o]).collect();
     let f1 = Filters {
         rows: Some(kept),
-        ..Filters::dense(&c1.weight, c1.c_in)
+        ..Filters::of(c1)
     };
     let ep1 = Epilogue {
         scale: Some(&ck),
@@ -175,7 +179,7 @@ fn block_dynamic(blk: &Block, x: Planes, th: Thresholds) -> (Planes, Decision) {
     // L-gate scales the branch before the shortcut is added.
     let f2 = Filters {
         cols: Some(kept),
-        ..Filters::dense(&c2.weight, c2.c_in)
+        ..Filters::of(c2)
     };
     let gs = vec![g; planes];
     let ep2 = |r| Epilogue {

@@ -1,4 +1,4 @@
-//! Feature maps of one image for the direct kernels: channel-major planes with a zero border.
+//! Feature maps of one image for the CPU kernels: channel-major planes with a zero border.
 
 /// Output positions computed together (one AVX register, two simd128 registers).
 pub(super) const LANES: usize = 8;
