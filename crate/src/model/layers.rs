@@ -4,6 +4,8 @@
 //! A block computes `relu(shortcut(x) + g * bn2(conv2(c * relu(bn1(conv1(x))))))` with g the
 //! L-gate and c the C-gates; batch norm is folded into each convolution when the weights load.
 
+use std::sync::OnceLock;
+
 use crate::trace::{BlockCost, BlockShape};
 
 /// A convolution with its batch norm folded in: `conv(x, w * s) + (beta - mean * s)` with
@@ -19,9 +21,10 @@ pub struct Conv {
     pub weight: Vec<f32>,
     /// `[C_out]`.
     pub bias: Vec<f32>,
-    /// For a stride-1 3x3 convolution, `weight` in the Winograd domain, `[16, C_out, C_in]`
-    /// ([`crate::exec::cpu::transform_filters`]), which the CPU executor runs; `None` otherwise.
-    pub winograd: Option<Vec<f32>>,
+    /// `weight` in the Winograd domain, `[16, C_in, C_out]`
+    /// ([`crate::exec::cpu::transform_filters`]): made by the CPU executor the first time it runs
+    /// this convolution (stride-1 3x3 only), so a network only the GPU runs never holds it.
+    pub winograd: OnceLock<Vec<f32>>,
 }
 
 impl Conv {

@@ -3,12 +3,12 @@
 //! arithmetic; what comes out is plain buffers ([`super::layers`]).
 
 use std::collections::{HashMap, HashSet};
+use std::sync::OnceLock;
 
 use candle_core::{DType, Tensor};
 use candle_nn::VarBuilder;
 
 use super::layers::{Block, Conv, Dense, Gate, Gates};
-use crate::exec::cpu::transform_filters;
 use crate::trace::{self, BlockShape};
 use crate::{Config, Error, Result, WeightsDtype};
 
@@ -145,15 +145,14 @@ pub(super) fn conv_bn(
     let scale = (gamma / (var + eps)?.sqrt()?)?; // [C_out]
     let weight = w.broadcast_mul(&scale.reshape((c_out, 1, 1, 1))?)?;
     let bias = (beta - (mean * &scale)?)?;
-    let weight = flat(&weight)?;
     Ok(Conv {
         c_in,
         c_out,
         k,
         stride,
-        winograd: (k == 3 && stride == 1).then(|| transform_filters(&weight, c_out, c_in)),
-        weight,
+        weight: flat(&weight)?,
         bias: flat(&bias)?,
+        winograd: OnceLock::new(),
     })
 }
 

@@ -7,12 +7,10 @@ use multiversion::multiversion;
 use multiversion::target::target_cfg_f;
 
 use super::planes::{relu, Planes, LANES, SLACK};
+use super::tiling::{self, madd, Tiled};
 use super::winograd;
 use crate::model::Conv;
 use crate::trace::out_size;
-
-/// Output channels computed together, sharing every input load.
-const BLOCK: usize = 4;
 
 /// What happens after the sum over inputs: `y = (acc + bias) * scale (+ residual)`, then
 /// optionally ReLU. `scale` has one value per computed output channel (`None`: 1).
@@ -88,10 +86,13 @@ impl<'a> Filters<'a> {
         }
     }
 
-    /// Every filter of a folded 3x3 convolution, with its Winograd transform where it has one.
+    /// Every filter of a folded 3x3 convolution, with its Winograd transform if it has stride 1
+    /// (made the first time, [`Conv::winograd`]).
     pub fn of(c: &'a Conv) -> Self {
+        assert_eq!(c.k, 3, "not a 3x3 convolution");
+        let u = || winograd::transform_filters(&c.weight, c.c_out, c.c_in);
         Self {
-            winograd: c.winograd.as_deref(),
+            winograd: (c.stride == 1).then(|| c.winograd.get_or_init(u).as_slice()),
             ..Self::dense(&c.weight, c.c_in)
         }
     }
@@ -242,56 +243,24 @@ fn deinterleave(x: &Planes) -> Deinterleaved {
     Deinterleaved { data, half, rows }
 }
 
-/// `acc += w * v`, lane by lane.
-#[cfg(not(all(target_arch = "wasm32", target_feature = "relaxed-simd")))]
-#[inline(always)]
-pub(super) fn madd<const FMA: bool>(acc: &mut [f32; LANES], w: f32, v: &[f32; LANES]) {
-    for l in 0..LANES {
-        acc[l] = if FMA {
-            w.mul_add(v[l], acc[l])
-        } else {
-            w * v[l] + acc[l]
-        };
-    }
-}
-
-/// `acc += w * v` with relaxed SIMD's multiply-add, which the browser runs as one fused
-/// instruction where the CPU has FMA (or as a multiply and an add where it does not).
-#[cfg(all(target_arch = "wasm32", target_feature = "relaxed-simd"))]
-#[inline(always)]
-pub(super) fn madd<const FMA: bool>(acc: &mut [f32; LANES], w: f32, v: &[f32; LANES]) {
-    use core::arch::wasm32::{f32x4, f32x4_extract_lane, f32x4_relaxed_madd, f32x4_splat};
-    let w = f32x4_splat(w);
-    for (a, v) in acc.chunks_exact_mut(4).zip(v.chunks_exact(4)) {
-        let r = f32x4_relaxed_madd(
-            w,
-            f32x4(v[0], v[1], v[2], v[3]),
-            f32x4(a[0], a[1], a[2], a[3]),
-        );
-        a[0] = f32x4_extract_lane::<0>(r);
-        a[1] = f32x4_extract_lane::<1>(r);
-        a[2] = f32x4_extract_lane::<2>(r);
-        a[3] = f32x4_extract_lane::<3>(r);
-    }
-}
-
-// `f32::mul_add` becomes one instruction only where the CPU has FMA; elsewhere (SSE2, simd128)
-// it would call a slow software routine, so those builds multiply and add.
+// `FMA`: see [`madd`].
 #[multiversion(targets("x86_64+avx2+fma"))]
 fn conv3x3_kernel(src: &Source, w: &Filters, bias: &[f32], out: &mut Planes, ep: Epilogue) {
-    let job = Job { src, w, bias, ep };
+    let groups = groups(src, out);
+    let n_out = bias.len();
     // Stride 1 gets its taps as constants, which keeps the loads free of bounds checks.
     match (target_cfg_f!(target_feature = "fma"), src.rows_per_y) {
-        (true, 1) => conv3x3_blocks::<1, true>(&job, out),
-        (false, 1) => conv3x3_blocks::<1, false>(&job, out),
-        (true, _) => conv3x3_blocks::<2, true>(&job, out),
-        (false, _) => conv3x3_blocks::<2, false>(&job, out),
+        (true, 1) => tiling::run::<_, true>(&Job::<1> { src, w, bias, ep }, n_out, out, &groups),
+        (false, 1) => tiling::run::<_, false>(&Job::<1> { src, w, bias, ep }, n_out, out, &groups),
+        (true, _) => tiling::run::<_, true>(&Job::<2> { src, w, bias, ep }, n_out, out, &groups),
+        (false, _) => tiling::run::<_, false>(&Job::<2> { src, w, bias, ep }, n_out, out, &groups),
     }
 }
 
-/// What every tile of one convolution shares: its input, filters, biases and epilogue.
+/// What every tile of one convolution of stride `S` shares: its input, filters, biases and
+/// epilogue.
 #[derive(Clone, Copy)]
-struct Job<'a> {
+struct Job<'a, const S: usize> {
     src: &'a Source<'a>,
     w: &'a Filters<'a>,
     bias: &'a [f32],
@@ -321,106 +290,65 @@ fn groups(src: &Source, out: &Planes) -> Vec<Group> {
     g
 }
 
-#[inline(always)]
-fn conv3x3_blocks<const S: usize, const FMA: bool>(job: &Job, out: &mut Planes) {
-    let n_out = job.bias.len();
-    let groups = groups(job.src, out);
-    // Tiles of NB output channels x G lane groups keep NB * G accumulators in registers: 8 with
-    // AVX2 (16 registers of 8 lanes); with 4-lane registers (simd128, SSE2) a lane group takes
-    // two, so G is smaller there. A kept channel count is arbitrary: the last one to three
-    // channels run as a narrower tile over more lane groups, so no filter is computed twice.
-    let mut o = 0;
-    while o + BLOCK <= n_out {
-        if FMA {
-            tiles::<S, BLOCK, 2, FMA>(job, o, out, &groups);
-        } else {
-            tiles::<S, BLOCK, 1, FMA>(job, o, out, &groups);
-        }
-        o += BLOCK;
-    }
-    match (n_out - o, FMA) {
-        (0, _) => {}
-        (1, _) => tiles::<S, 1, 4, FMA>(job, o, out, &groups),
-        (2, true) => tiles::<S, 2, 4, FMA>(job, o, out, &groups),
-        (2, false) => tiles::<S, 2, 2, FMA>(job, o, out, &groups),
-        (3, true) => tiles::<S, 3, 2, FMA>(job, o, out, &groups),
-        (3, false) => tiles::<S, 3, 1, FMA>(job, o, out, &groups),
-        (r, _) => unreachable!("{r} channels left over"),
-    }
-}
+impl<const S: usize> Tiled for Job<'_, S> {
+    type Group = Group;
+    type Out = Planes;
 
-/// Output channels `o0..o0 + NB` over every lane group, `G` groups per tile (the last few one
-/// at a time).
-#[inline(always)]
-fn tiles<const S: usize, const NB: usize, const G: usize, const FMA: bool>(
-    job: &Job,
-    o0: usize,
-    out: &mut Planes,
-    groups: &[Group],
-) {
-    let mut chunks = groups.chunks_exact(G);
-    for chunk in &mut chunks {
-        tile::<S, NB, G, FMA>(job, o0, out, chunk.try_into().unwrap());
-    }
-    for g in chunks.remainder() {
-        tile::<S, NB, 1, FMA>(job, o0, out, &[*g]);
-    }
-}
-
-/// Output channels `o0..o0 + NB` (of the job's computed ones) at the `G` lane groups `at`.
-#[inline(always)]
-fn tile<const S: usize, const NB: usize, const G: usize, const FMA: bool>(
-    job: &Job,
-    o0: usize,
-    out: &mut Planes,
-    at: &[Group; G],
-) {
-    let Job { src, w, bias, ep } = *job;
-    let n_in = src.n_in;
-    let tap = if S == 1 { [0, 1, 2] } else { src.tap };
-    let span = tap[0].max(tap[1]).max(tap[2]) + LANES;
-    let mut filter = [0usize; NB];
-    for (q, f) in filter.iter_mut().enumerate() {
-        *f = w.row(o0 + q) * w.cols_total * 9;
-    }
-    let mut acc = [[[0f32; LANES]; G]; NB];
-    for i in 0..n_in {
-        let col = w.col(i) * 9;
-        // Each weight is read where it lies, as it is used (copying the tile's 9 * NB weights
-        // to the stack first costs as many loads and stores as the kernel has taps).
-        let mut wk: [&[f32; 9]; NB] = [&[0.0; 9]; NB];
-        for (q, wq) in wk.iter_mut().enumerate() {
-            let at = filter[q] + col;
-            *wq = w.w[at..at + 9].try_into().unwrap();
+    /// Output channels `o0..o0 + NB` (of the job's computed ones) at the `G` lane groups `at`.
+    #[inline(always)]
+    fn tile<const NB: usize, const G: usize, const FMA: bool>(
+        &self,
+        o0: usize,
+        out: &mut Planes,
+        at: &[Group; G],
+    ) {
+        let Job { src, w, bias, ep } = *self;
+        let n_in = src.n_in;
+        let tap = if S == 1 { [0, 1, 2] } else { src.tap };
+        let span = tap[0].max(tap[1]).max(tap[2]) + LANES;
+        let mut filter = [0usize; NB];
+        for (q, f) in filter.iter_mut().enumerate() {
+            *f = w.row(o0 + q) * w.cols_total * 9;
         }
-        for ky in 0..3 {
-            // Padded row `y * S + ky` holds input row `y * S + ky - 1`.
-            let base = i * src.plane + ky * src.row;
-            // Plain loops, not `array::from_fn`: wasm builds left those as calls in this loop.
-            let mut rows: [&[f32]; G] = [&[]; G];
-            for g in 0..G {
-                let start = base + at[g].src;
-                rows[g] = &src.data[start..start + span];
+        let mut acc = [[[0f32; LANES]; G]; NB];
+        for i in 0..n_in {
+            let col = w.col(i) * 9;
+            // Each weight is read where it lies, as it is used (copying the tile's 9 * NB weights
+            // to the stack first costs as many loads and stores as the kernel has taps).
+            let mut wk: [&[f32; 9]; NB] = [&[0.0; 9]; NB];
+            for (q, wq) in wk.iter_mut().enumerate() {
+                let at = filter[q] + col;
+                *wq = w.w[at..at + 9].try_into().unwrap();
             }
-            for kx in 0..3 {
-                let mut v = [[0f32; LANES]; G];
+            for ky in 0..3 {
+                // Padded row `y * S + ky` holds input row `y * S + ky - 1`.
+                let base = i * src.plane + ky * src.row;
+                // Plain loops, not `array::from_fn`: wasm builds left those as calls in this loop.
+                let mut rows: [&[f32]; G] = [&[]; G];
                 for g in 0..G {
-                    v[g].copy_from_slice(&rows[g][tap[kx]..tap[kx] + LANES]);
+                    let start = base + at[g].src;
+                    rows[g] = &src.data[start..start + span];
                 }
-                for q in 0..NB {
-                    let wv = wk[q][ky * 3 + kx];
+                for kx in 0..3 {
+                    let mut v = [[0f32; LANES]; G];
                     for g in 0..G {
-                        madd::<FMA>(&mut acc[q][g], wv, &v[g]);
+                        v[g].copy_from_slice(&rows[g][tap[kx]..tap[kx] + LANES]);
+                    }
+                    for q in 0..NB {
+                        let wv = wk[q][ky * 3 + kx];
+                        for g in 0..G {
+                            madd::<FMA>(&mut acc[q][g], wv, &v[g]);
+                        }
                     }
                 }
             }
         }
-    }
-    let plane = out.plane_len();
-    for (q, acc) in acc.iter().enumerate() {
-        for (g, acc) in acc.iter().enumerate() {
-            let dst = (o0 + q) * plane + at[g].dst;
-            ep.store(*acc, bias, o0 + q, out, dst, at[g].lanes);
+        let plane = out.plane_len();
+        for (q, acc) in acc.iter().enumerate() {
+            for (g, acc) in acc.iter().enumerate() {
+                let dst = (o0 + q) * plane + at[g].dst;
+                ep.store(*acc, bias, o0 + q, out, dst, at[g].lanes);
+            }
         }
     }
 }

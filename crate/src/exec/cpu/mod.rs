@@ -7,8 +7,8 @@
 //! they are given: the caller names the kept filters and input columns ([`Filters`]), which are
 //! read in place, the gate scales enter in the epilogue ([`Epilogue::scale`]), and a skipped
 //! channel costs nothing. Stride-1 convolutions run as Winograd F(2x2, 3x3) on filters
-//! transformed when the weights load (2.25x fewer multiplies); the two stride-2 ones and odd
-//! sizes run the direct kernel. candle's dense path stays the reference both are tested against
+//! transformed the first time they run (2.25x fewer multiplies); the two stride-2 ones and odd
+//! sizes run the direct kernel. Both share one register-tile driver ([`tiling`]). candle's dense path stays the reference both are tested against
 //! (`crate/tests/direct.rs`).
 //!
 //! The inner loops work on fixed-size lane arrays that LLVM turns into SIMD: wasm simd128 in the
@@ -19,6 +19,7 @@
 mod conv3x3;
 mod dense;
 mod planes;
+mod tiling;
 mod winograd;
 
 pub use conv3x3::{conv3x3, conv3x3_filters, Epilogue, Filters};

@@ -15,8 +15,9 @@ use multiversion::target::target_cfg_f;
 
 use std::cell::RefCell;
 
-use super::conv3x3::{madd, Epilogue, Filters};
+use super::conv3x3::{Epilogue, Filters};
 use super::planes::{Planes, LANES};
+use super::tiling::{self, madd, Tiled};
 
 /// Positions of a transformed 4x4 tile.
 const P: usize = 16;
@@ -69,10 +70,8 @@ pub(super) fn conv3x3(
     out: &mut Planes,
 ) {
     assert!(x.h.is_multiple_of(2) && x.w.is_multiple_of(2) && x.c > 0);
-    let rows_total = u.len() / (P * f.cols_total);
-    assert_eq!(
-        u.len(),
-        P * rows_total * f.cols_total,
+    assert!(
+        u.len().is_multiple_of(P * f.cols_total),
         "transform is not [16, cols, rows]"
     );
     let n = x.h / 2 * (x.w / 2);
@@ -92,16 +91,9 @@ pub(super) fn conv3x3(
             &v[..P * x.c * tiles.stride],
             &mut m[..P * n_out * tiles.stride],
         );
-        products(f, &Weights { u, rows_total }, v, &tiles, m);
+        products(f, u, v, &tiles, m);
         output_transform(m, bias, ep, out, &tiles);
     });
-}
-
-/// The transformed filters `[16, cols_total, rows_total]` of a convolution: for each position
-/// and input channel, the weights of all output channels side by side.
-struct Weights<'a> {
-    u: &'a [f32],
-    rows_total: usize,
 }
 
 /// The 2x2 tiles of one image, numbered row by row. The products run over `groups` whole lane
@@ -115,33 +107,47 @@ struct Tiles {
 }
 
 impl Tiles {
-    /// `(ty, tx0)` of each run of up to `LANES` tiles within one tile row, and the run's length.
-    fn runs(&self) -> impl Iterator<Item = (usize, usize, usize)> + '_ {
+    /// `(ty, tx0)` of each run of up to `R` tiles within one tile row, and the run's length.
+    fn runs<const R: usize>(&self) -> impl Iterator<Item = (usize, usize, usize)> + '_ {
         (0..self.n / self.w).flat_map(move |ty| {
             (0..self.w)
-                .step_by(LANES)
-                .map(move |tx| (ty, tx, LANES.min(self.w - tx)))
+                .step_by(R)
+                .map(move |tx| (ty, tx, R.min(self.w - tx)))
         })
     }
 }
 
 /// `V [16, C_in, T]`: `B^T d B` for the 4x4 input patch `d` of every tile and input channel
-/// ([`bt`]). The patch of tile
-/// `(ty, tx)` is padded rows `2ty..2ty + 4`, columns `2tx..2tx + 4`.
+/// ([`bt`]). The patch of tile `(ty, tx)` is padded rows `2ty..2ty + 4`, columns
+/// `2tx..2tx + 4`. Images at most 8 pixels wide (4 tiles) run 4 tiles at a time, not `LANES`.
 #[multiversion(targets("x86_64+avx2"))]
 fn input_transform(x: &Planes, tiles: &Tiles, v: &mut [f32]) {
+    if tiles.w <= LANES / 2 {
+        input_runs::<{ LANES / 2 }, { LANES + 2 }>(x, tiles, v);
+    } else {
+        input_runs::<LANES, { 2 * LANES + 2 }>(x, tiles, v);
+    }
+}
+
+/// [`input_transform`] in runs of `R` tiles, whose patches span `D = 2R + 2` padded columns.
+// One function per pass in wasm: V8 compiled the three inlined into one several percent slower.
+// Natively they inline into their `multiversion` callers, whose target features they need.
+#[cfg_attr(target_arch = "wasm32", inline(never))]
+#[cfg_attr(not(target_arch = "wasm32"), inline(always))]
+fn input_runs<const R: usize, const D: usize>(x: &Planes, tiles: &Tiles, v: &mut [f32]) {
+    const { assert!(D == 2 * R + 2) };
     let (plane, row) = (x.plane_len(), x.w + 2);
     for i in 0..x.c {
-        for (ty, tx, _) in tiles.runs() {
-            // The four padded rows under `LANES` tiles, and the two columns after them (the
-            // buffers' slack covers a partial run at the end of a row).
-            let d: [&[f32; 2 * LANES + 2]; 4] = std::array::from_fn(|r| {
+        for (ty, tx, _) in tiles.runs::<R>() {
+            // The four padded rows under `R` tiles (the buffers' slack covers a partial run at
+            // the end of a row).
+            let d: [&[f32; D]; 4] = std::array::from_fn(|r| {
                 let at = i * plane + (2 * ty + r) * row + 2 * tx;
-                x.data[at..at + 2 * LANES + 2].try_into().unwrap()
+                x.data[at..at + D].try_into().unwrap()
             });
             // One tile per lane: rows first (`t = B^T d`), then columns (`t B`).
-            let mut out = [[0f32; LANES]; P];
-            for l in 0..LANES {
+            let mut out = [[0f32; R]; P];
+            for l in 0..R {
                 // `t[c][r]`: row r of `B^T d` in column c.
                 let t: [[f32; 4]; 4] =
                     std::array::from_fn(|c| bt(std::array::from_fn(|r| d[r][2 * l + c])));
@@ -153,7 +159,7 @@ fn input_transform(x: &Planes, tiles: &Tiles, v: &mut [f32]) {
             }
             for (p, vals) in out.iter().enumerate() {
                 let at = (p * x.c + i) * tiles.stride + ty * tiles.w + tx;
-                v[at..at + LANES].copy_from_slice(vals);
+                v[at..at + R].copy_from_slice(vals);
             }
         }
     }
@@ -172,136 +178,120 @@ fn at(x: [f32; 4]) -> [f32; 2] {
     [x[0] + x[1] + x[2], x[1] - x[2] - x[3]]
 }
 
-/// Output channels of one register tile.
-const BLOCK: usize = 4;
-
-/// One position's product `M[p] = U[p] V[p]` for `NB` output channels: `U[p]` (`[cols_total,
-/// rows_total]`), where in each of its rows the channels are, the columns the input planes meet,
-/// and the planes of `V[p]` (`[C_in, stride]`).
-struct Product<'a, const NB: usize> {
+/// One position's product `M[p] = U[p] V[p]`: `U[p]` (`[cols_total, rows_total]`: for each
+/// input channel of the weights, all their output channels side by side), the filters (which of
+/// those rows and columns run) and `V[p]` (`[C_in, stride]`).
+struct Product<'a> {
     u: &'a [f32],
     rows_total: usize,
-    at: [usize; NB],
     f: &'a Filters<'a>,
     v: &'a [f32],
     stride: usize,
 }
 
-/// `M [16, O, T]` (`O` computed output channels): the 16 matrix products over the input planes.
+/// `M [16, O, T]` (`O` computed output channels): the 16 matrix products over the input planes,
+/// each register-tiled as the direct kernel is ([`tiling`]; `FMA`: see [`tiling::madd`]).
+#[cfg_attr(target_arch = "wasm32", inline(never))]
 #[multiversion(targets("x86_64+avx2+fma"))]
-fn products(f: &Filters, u: &Weights, v: &[f32], tiles: &Tiles, m: &mut [f32]) {
-    if target_cfg_f!(target_feature = "fma") {
-        product::<true>(f, u, v, tiles, m);
-    } else {
-        product::<false>(f, u, v, tiles, m);
-    }
-}
-
-/// Register tiles of `NB` output channels x `G` lane groups, as in the direct kernel: 8
-/// accumulators with AVX2 (G 2), two registers per lane group with 4-lane SIMD (G 1); the last
-/// one to three channels run as narrower tiles.
-#[inline(always)]
-fn product<const FMA: bool>(f: &Filters, u: &Weights, v: &[f32], tiles: &Tiles, m: &mut [f32]) {
-    let n_out = m.len() / (P * tiles.stride);
-    let mut o = 0;
-    while o + BLOCK <= n_out {
-        if FMA {
-            rows::<BLOCK, 2, FMA>(f, u, v, o, tiles, m);
-        } else {
-            rows::<BLOCK, 1, FMA>(f, u, v, o, tiles, m);
-        }
-        o += BLOCK;
-    }
-    match n_out - o {
-        0 => {}
-        1 => rows::<1, 4, FMA>(f, u, v, o, tiles, m),
-        2 => rows::<2, 2, FMA>(f, u, v, o, tiles, m),
-        3 => rows::<3, 1, FMA>(f, u, v, o, tiles, m),
-        r => unreachable!("{r} channels left over"),
-    }
-}
-
-/// Output channels `o0..o0 + NB` at all 16 positions.
-#[inline(always)]
-fn rows<const NB: usize, const G: usize, const FMA: bool>(
-    f: &Filters,
-    u: &Weights,
-    v: &[f32],
-    o0: usize,
-    tiles: &Tiles,
-    m: &mut [f32],
-) {
-    let n_in = v.len() / (P * tiles.stride);
-    let n_out = m.len() / (P * tiles.stride);
-    let per_p = u.rows_total * f.cols_total;
+fn products(f: &Filters, u: &[f32], v: &[f32], tiles: &Tiles, m: &mut [f32]) {
+    let (n_in, n_out) = (v.len() / (P * tiles.stride), m.len() / (P * tiles.stride));
+    let per_p = u.len() / P;
+    // The first tile of each lane group.
+    let groups: Vec<usize> = (0..tiles.groups).map(|g| g * LANES).collect();
     for p in 0..P {
         let job = Product {
-            u: &u.u[p * per_p..(p + 1) * per_p],
-            rows_total: u.rows_total,
-            at: std::array::from_fn(|q| f.row(o0 + q)),
+            u: &u[p * per_p..(p + 1) * per_p],
+            rows_total: per_p / f.cols_total,
             f,
             v: &v[p * n_in * tiles.stride..(p + 1) * n_in * tiles.stride],
             stride: tiles.stride,
         };
         let m = &mut m[p * n_out * tiles.stride..(p + 1) * n_out * tiles.stride];
-        let whole = tiles.groups / G * G;
-        for g in (0..whole).step_by(G) {
-            tile::<NB, G, FMA>(&job, o0, m, &std::array::from_fn(|k| (g + k) * LANES));
-        }
-        for g in whole..tiles.groups {
-            tile::<NB, 1, FMA>(&job, o0, m, &[g * LANES]);
+        if target_cfg_f!(target_feature = "fma") {
+            tiling::run::<_, true>(&job, n_out, m, &groups);
+        } else {
+            tiling::run::<_, false>(&job, n_out, m, &groups);
         }
     }
 }
 
-/// Output channels `o0..o0 + NB` at the `G` lane groups of tiles starting at `t`.
-#[inline(always)]
-fn tile<const NB: usize, const G: usize, const FMA: bool>(
-    job: &Product<NB>,
-    o0: usize,
-    m: &mut [f32],
-    t: &[usize; G],
-) {
-    assert!(t.iter().all(|&t| t + LANES <= job.stride));
-    assert!(job.at.iter().all(|&a| a < job.rows_total));
-    let mut acc = [[[0f32; LANES]; G]; NB];
-    for (i, v) in job.v.chunks_exact(job.stride).enumerate() {
-        let at = job.f.col(i) * job.rows_total;
-        let u = &job.u[at..at + job.rows_total];
-        let mut x = [[0f32; LANES]; G];
-        for g in 0..G {
-            x[g].copy_from_slice(&v[t[g]..t[g] + LANES]);
+impl Tiled for Product<'_> {
+    type Group = usize;
+    /// `M[p]`, `[O, stride]`.
+    type Out = [f32];
+
+    /// Output channels `o0..o0 + NB` at the `G` lane groups of tiles starting at `t`.
+    #[inline(always)]
+    fn tile<const NB: usize, const G: usize, const FMA: bool>(
+        &self,
+        o0: usize,
+        m: &mut [f32],
+        t: &[usize; G],
+    ) {
+        assert!(t.iter().all(|&t| t + LANES <= self.stride));
+        let mut rows = [0usize; NB];
+        for (q, r) in rows.iter_mut().enumerate() {
+            *r = self.f.row(o0 + q);
         }
-        for q in 0..NB {
-            let w = u[job.at[q]];
+        assert!(rows.iter().all(|&r| r < self.rows_total));
+        let mut acc = [[[0f32; LANES]; G]; NB];
+        for (i, v) in self.v.chunks_exact(self.stride).enumerate() {
+            let at = self.f.col(i) * self.rows_total;
+            let u = &self.u[at..at + self.rows_total];
+            let mut x = [[0f32; LANES]; G];
             for g in 0..G {
-                madd::<FMA>(&mut acc[q][g], w, &x[g]);
+                x[g].copy_from_slice(&v[t[g]..t[g] + LANES]);
+            }
+            for q in 0..NB {
+                let w = u[rows[q]];
+                for g in 0..G {
+                    madd::<FMA>(&mut acc[q][g], w, &x[g]);
+                }
             }
         }
-    }
-    for (q, acc) in acc.iter().enumerate() {
-        for (g, acc) in acc.iter().enumerate() {
-            let at = (o0 + q) * job.stride + t[g];
-            m[at..at + LANES].copy_from_slice(acc);
+        for (q, acc) in acc.iter().enumerate() {
+            for (g, acc) in acc.iter().enumerate() {
+                let at = (o0 + q) * self.stride + t[g];
+                m[at..at + LANES].copy_from_slice(acc);
+            }
         }
     }
 }
 
 /// `A^T M A` for every tile and output channel ([`at`]), then the epilogue: each tile's two rows
-/// of two outputs, interleaved into output rows `2ty` and `2ty + 1`.
+/// of two outputs, interleaved into output rows `2ty` and `2ty + 1`. Runs of tiles as in
+/// [`input_transform`].
 #[multiversion(targets("x86_64+avx2"))]
 fn output_transform(m: &[f32], bias: &[f32], ep: Epilogue, out: &mut Planes, tiles: &Tiles) {
+    if tiles.w <= LANES / 2 {
+        output_runs::<{ LANES / 2 }, LANES>(m, bias, ep, out, tiles);
+    } else {
+        output_runs::<LANES, { 2 * LANES }>(m, bias, ep, out, tiles);
+    }
+}
+
+/// [`output_transform`] in runs of `R` tiles, which make `W = 2R` outputs of each row.
+#[cfg_attr(target_arch = "wasm32", inline(never))]
+#[cfg_attr(not(target_arch = "wasm32"), inline(always))]
+fn output_runs<const R: usize, const W: usize>(
+    m: &[f32],
+    bias: &[f32],
+    ep: Epilogue,
+    out: &mut Planes,
+    tiles: &Tiles,
+) {
+    const { assert!(W == 2 * R) };
     let n_out = bias.len();
     for o in 0..n_out {
-        for (ty, tx, n) in tiles.runs() {
-            let mut mm = [[0f32; LANES]; P];
+        for (ty, tx, n) in tiles.runs::<R>() {
+            let mut mm = [[0f32; R]; P];
             for (p, x) in mm.iter_mut().enumerate() {
                 let at = (p * n_out + o) * tiles.stride + ty * tiles.w + tx;
-                x.copy_from_slice(&m[at..at + LANES]);
+                x.copy_from_slice(&m[at..at + R]);
             }
             // One tile per lane: rows first (`s = A^T M`), then columns (`s A`).
-            let mut rows = [[0f32; 2 * LANES]; 2];
-            for l in 0..LANES {
+            let mut rows = [[0f32; W]; 2];
+            for l in 0..R {
                 // `s[c][a]`: row a of `A^T M` in column c.
                 let s: [[f32; 2]; 4] =
                     std::array::from_fn(|c| at(std::array::from_fn(|r| mm[r * 4 + c][l])));
