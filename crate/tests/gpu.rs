@@ -13,7 +13,6 @@ use std::sync::OnceLock;
 use std::time::Instant;
 
 use candle_core::{Device, Module, Tensor};
-use candle_nn::VarBuilder;
 use common::*;
 use lcnet::exec::gpu::conv3x3::{self, ConvParams, IN_LIST, OUT_LIST, RELU};
 use lcnet::exec::gpu::decide::{self, selection, Chosen};
@@ -430,8 +429,7 @@ fn network_with_every_channel_skipped_keeps_the_bias() {
         "stage2.1.lnet.fc2.bias".into(),
         Tensor::full(5f32, 1, &dev).unwrap(),
     );
-    let vb = VarBuilder::from_tensors(tensors, candle_core::DType::F32, &dev);
-    let net = LcNet::new(&cfg, vb).unwrap();
+    let net = model_from(&cfg, &tensors);
     let gpu = GpuModel::new(ctx, &net).unwrap();
     let th = Thresholds {
         tau_l: 0.0,

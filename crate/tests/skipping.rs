@@ -109,8 +109,7 @@ fn a_block_with_every_channel_skipped_keeps_its_bias() {
         "stage2.1.lnet.fc2.bias".into(),
         candle_core::Tensor::full(5f32, 1, &dev).unwrap(),
     );
-    let vb = candle_nn::VarBuilder::from_tensors(tensors, candle_core::DType::F32, &dev);
-    let net = lcnet::LcNet::new(&cfg, vb).unwrap();
+    let net = model_from(&cfg, &tensors);
     let rgb = random_rgb(&cfg, 2, 3);
     let th = Thresholds {
         tau_l: 0.0,

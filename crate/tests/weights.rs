@@ -172,18 +172,6 @@ fn reproduces_recorded_subset_accuracy() {
 }
 
 /// `tensors` as the bytes of a safetensors file.
-fn to_bytes(tensors: &HashMap<String, Tensor>) -> Vec<u8> {
-    let path = std::env::temp_dir().join(format!(
-        "lcnet-test-{}-{:?}.safetensors",
-        std::process::id(),
-        std::thread::current().id()
-    ));
-    candle_core::safetensors::save(tensors, &path).unwrap();
-    let bytes = std::fs::read(&path).unwrap();
-    std::fs::remove_file(&path).ok();
-    bytes
-}
-
 fn save_and_load(tensors: &HashMap<String, Tensor>, cfg: &lcnet::Config) -> String {
     LcNet::from_safetensors_bytes(&to_bytes(tensors), cfg)
         .unwrap_err()

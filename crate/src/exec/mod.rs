@@ -5,7 +5,7 @@
 //!
 //! - [`reference::Reference`]: candle's batched `conv2d`, static and dense masked (every
 //!   convolution computed, gates applied as masks). The oracle every other executor and kernel
-//!   is tested against.
+//!   is tested against (native only: the browser build leaves candle out).
 //! - [`cpu::Cpu`]: its own kernels (Winograd and direct), one image at a time, real skipping (the
 //!   browser's CPU path).
 //! - [`gpu::GpuModel`]: WGSL kernels through wgpu (WebGPU in the browser, Vulkan natively), gates
@@ -15,6 +15,7 @@
 
 pub mod cpu;
 pub mod gpu;
+#[cfg(not(target_arch = "wasm32"))]
 pub mod reference;
 
 use crate::decision::Thresholds;

@@ -1,14 +1,12 @@
 //! Loading a checkpoint into the network: name and shape checks against the config, then batch
-//! norm folded into each convolution. candle reads the safetensors file and does the folding
-//! arithmetic; what comes out is plain buffers ([`super::layers`]).
+//! norm folded into each convolution, in f32 on the tensors of [`super::tensors`]; what comes
+//! out is plain buffers ([`super::layers`]).
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
 use std::sync::OnceLock;
 
-use candle_core::{DType, Tensor};
-use candle_nn::VarBuilder;
-
 use super::layers::{Block, Conv, Dense, Gate, Gates};
+use super::tensors::{lookup, Scope, Tensors};
 use crate::trace::{self, BlockShape};
 use crate::{Config, Error, Result, WeightsDtype};
 
@@ -69,22 +67,11 @@ pub fn expected_tensors(cfg: &Config) -> Vec<(String, Vec<usize>)> {
 
 /// Checks names, shapes and dtypes of a checkpoint against `cfg`, naming the first offender.
 /// Returns how the file stores its numbers: f32, f16 or bf16, the same for every tensor.
-pub fn check_tensors(cfg: &Config, tensors: &HashMap<String, Tensor>) -> Result<WeightsDtype> {
+pub fn check_tensors(cfg: &Config, tensors: &Tensors) -> Result<WeightsDtype> {
     let expected = expected_tensors(cfg);
     let mut stored = None;
     for (name, shape) in &expected {
-        let t = tensors.get(name).ok_or_else(|| {
-            Error::Weights(format!(
-                "tensor {name} is missing (is this the right weights file?)"
-            ))
-        })?;
-        if t.dims() != shape.as_slice() {
-            return Err(Error::Weights(format!(
-                "tensor {name} has shape {:?}, the config needs {shape:?}",
-                t.dims()
-            )));
-        }
-        let dtype = stored_dtype(name, t)?;
+        let dtype = lookup(tensors, name, shape)?.dtype;
         match stored {
             None => stored = Some(dtype),
             Some(first) if first != dtype => {
@@ -113,73 +100,63 @@ pub fn check_tensors(cfg: &Config, tensors: &HashMap<String, Tensor>) -> Result<
     Ok(stored.unwrap_or_default())
 }
 
-/// A tensor's storage type on the way in from a weights file: f32, f16 or bf16.
-fn stored_dtype(name: &str, t: &Tensor) -> Result<WeightsDtype> {
-    match t.dtype() {
-        DType::F32 => Ok(WeightsDtype::F32),
-        DType::F16 => Ok(WeightsDtype::F16),
-        DType::BF16 => Ok(WeightsDtype::Bf16),
-        other => Err(Error::Weights(format!(
-            "{name} is {other:?}, expected F32, F16 or BF16"
-        ))),
-    }
-}
-
-/// A tensor's values as a flat vector.
-fn flat(t: &Tensor) -> Result<Vec<f32>> {
-    Ok(t.flatten_all()?.to_vec1::<f32>()?)
-}
-
-/// A `k x k` convolution at `vb_conv` with the batch norm at `vb_bn` folded in.
+/// A `k x k` convolution at `conv` with the batch norm at `bn` folded in:
+/// `w * s` and `beta - mean * s` with `s = gamma / sqrt(var + eps)`, in f32.
 pub(super) fn conv_bn(
     (c_in, c_out, k, stride): (usize, usize, usize, usize),
     eps: f64,
-    vb_conv: VarBuilder,
-    vb_bn: VarBuilder,
+    conv: Scope,
+    bn: Scope,
 ) -> Result<Conv> {
-    let w = vb_conv.get((c_out, c_in, k, k), "weight")?;
-    let gamma = vb_bn.get(c_out, "weight")?;
-    let beta = vb_bn.get(c_out, "bias")?;
-    let mean = vb_bn.get(c_out, "running_mean")?;
-    let var = vb_bn.get(c_out, "running_var")?;
-    let scale = (gamma / (var + eps)?.sqrt()?)?; // [C_out]
-    let weight = w.broadcast_mul(&scale.reshape((c_out, 1, 1, 1))?)?;
-    let bias = (beta - (mean * &scale)?)?;
+    let w = conv.get("weight", &[c_out, c_in, k, k])?;
+    let [gamma, beta, mean, var] =
+        ["weight", "bias", "running_mean", "running_var"].map(|p| bn.get(p, &[c_out]));
+    let (gamma, beta, mean, var) = (gamma?, beta?, mean?, var?);
+    let scale: Vec<f32> = gamma
+        .iter()
+        .zip(var)
+        .map(|(g, v)| g / (v + eps as f32).sqrt())
+        .collect();
+    let per_filter = c_in * k * k;
     Ok(Conv {
         c_in,
         c_out,
         k,
         stride,
-        weight: flat(&weight)?,
-        bias: flat(&bias)?,
+        weight: w
+            .iter()
+            .enumerate()
+            .map(|(i, w)| w * scale[i / per_filter])
+            .collect(),
+        bias: (0..c_out).map(|o| beta[o] - mean[o] * scale[o]).collect(),
         winograd: OnceLock::new(),
     })
 }
 
-/// The linear layer at `vb`: `weight [n_out, n_in]`, `bias [n_out]`.
-pub(super) fn dense(n_in: usize, n_out: usize, vb: VarBuilder) -> Result<Dense> {
+/// The linear layer at `at`: `weight [n_out, n_in]`, `bias [n_out]`.
+pub(super) fn dense(n_in: usize, n_out: usize, at: Scope) -> Result<Dense> {
     Ok(Dense {
         n_in,
         n_out,
-        weight: flat(&vb.get((n_out, n_in), "weight")?)?,
-        bias: flat(&vb.get(n_out, "bias")?)?,
+        weight: at.get("weight", &[n_out, n_in])?.to_vec(),
+        bias: at.get("bias", &[n_out])?.to_vec(),
     })
 }
 
-fn gate(c_in: usize, hidden: usize, out: usize, vb: VarBuilder) -> Result<Gate> {
+fn gate(c_in: usize, hidden: usize, out: usize, at: Scope) -> Result<Gate> {
     Ok(Gate {
-        fc1: dense(c_in, hidden, vb.pp("fc1"))?,
-        fc2: dense(hidden, out, vb.pp("fc2"))?,
+        fc1: dense(c_in, hidden, at.pp("fc1"))?,
+        fc2: dense(hidden, out, at.pp("fc2"))?,
     })
 }
 
-/// Block `index` of shape `s` at `vb` (`stage{s}.{position}`).
-pub(super) fn block(cfg: &Config, index: usize, s: BlockShape, vb: VarBuilder) -> Result<Block> {
+/// Block `index` of shape `s` at `at` (`stage{s}.{position}`).
+pub(super) fn block(cfg: &Config, index: usize, s: BlockShape, at: Scope) -> Result<Block> {
     let (c_in, p, eps) = (s.c_in, s.planes, cfg.bn_eps);
-    let conv1 = conv_bn((c_in, p, 3, s.stride), eps, vb.pp("conv1"), vb.pp("bn1"))?;
-    let conv2 = conv_bn((p, p, 3, 1), eps, vb.pp("conv2"), vb.pp("bn2"))?;
+    let conv1 = conv_bn((c_in, p, 3, s.stride), eps, at.pp("conv1"), at.pp("bn1"))?;
+    let conv2 = conv_bn((p, p, 3, 1), eps, at.pp("conv2"), at.pp("bn2"))?;
     let projection = if s.projection {
-        let sc = vb.pp("shortcut");
+        let sc = at.pp("shortcut");
         Some(conv_bn(
             (c_in, p, 1, s.stride),
             eps,
@@ -192,8 +169,8 @@ pub(super) fn block(cfg: &Config, index: usize, s: BlockShape, vb: VarBuilder) -
     let gates = if cfg.gated {
         let h = cfg.gate_hidden;
         Some(Gates {
-            lnet: gate(c_in, h, 1, vb.pp("lnet"))?,
-            cnet: gate(c_in, h, p, vb.pp("cnet"))?,
+            lnet: gate(c_in, h, 1, at.pp("lnet"))?,
+            cnet: gate(c_in, h, p, at.pp("cnet"))?,
         })
     } else {
         None
@@ -207,20 +184,4 @@ pub(super) fn block(cfg: &Config, index: usize, s: BlockShape, vb: VarBuilder) -
         projection,
         gates,
     })
-}
-
-/// A checkpoint's tensors, checked against `cfg` and widened to f32, as a VarBuilder, with the
-/// type the file stored them in.
-pub(super) fn checked(
-    tensors: HashMap<String, Tensor>,
-    cfg: &Config,
-    device: &candle_core::Device,
-) -> Result<(VarBuilder<'static>, WeightsDtype)> {
-    cfg.validate()?;
-    let stored = check_tensors(cfg, &tensors)?;
-    let wide = tensors
-        .into_iter()
-        .map(|(name, t)| Ok((name, t.to_dtype(DType::F32)?)))
-        .collect::<Result<HashMap<_, _>>>()?;
-    Ok((VarBuilder::from_tensors(wide, DType::F32, device), stored))
 }

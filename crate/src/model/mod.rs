@@ -4,22 +4,20 @@
 //!
 //! [`LcNet`] is loaded once: config, folded weights and gate parameters in plain buffers, block
 //! shapes and MAC costs. It knows what the network is, not how to run it; the executors in
-//! [`crate::exec`] run it. Tensor names equal the VarBuilder paths
-//! (`stage2.0.shortcut.conv.weight`) and the PyTorch parameter names of
-//! `weights/train/model.py`.
+//! [`crate::exec`] run it. Tensor names equal the PyTorch parameter names of
+//! `weights/train/model.py` (`stage2.0.shortcut.conv.weight`).
 
 pub mod layers;
 mod load;
-
-use std::collections::HashMap;
-
-use candle_core::{Device, Tensor};
-use candle_nn::VarBuilder;
+pub mod tensors;
 
 pub use layers::{Block, Conv, Dense, Gate, Gates};
 pub use load::{check_tensors, expected_tensors};
+pub use tensors::{Stored, Tensors};
 
-use crate::{trace, Config, Error, ModelCard, Result, WeightsDtype};
+use tensors::Scope;
+
+use crate::{trace, Config, ModelCard, Result, WeightsDtype};
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct LcNet {
@@ -34,30 +32,37 @@ pub struct LcNet {
 }
 
 impl LcNet {
-    /// Builds the network from a VarBuilder whose paths follow [`expected_tensors`].
-    pub fn new(cfg: &Config, vb: VarBuilder) -> Result<Self> {
+    /// Builds the network from a weights file's tensors, checked against `cfg` first (names,
+    /// shapes, one number type).
+    pub fn from_tensors(cfg: &Config, tensors: &Tensors) -> Result<Self> {
         cfg.validate()?;
+        let stored = check_tensors(cfg, tensors)?;
+        let at = Scope::root(tensors);
         let stem = load::conv_bn(
             (3, cfg.widths[0], 3, 1),
             cfg.bn_eps,
-            vb.pp("stem.conv"),
-            vb.pp("stem.bn"),
+            at.pp("stem.conv"),
+            at.pp("stem.bn"),
         )?;
         let blocks = trace::block_shapes(cfg)
             .into_iter()
             .enumerate()
             .map(|(i, s)| {
-                let vb = vb.pp(format!("stage{}", s.stage + 1)).pp(s.position);
-                load::block(cfg, i, s, vb)
+                load::block(
+                    cfg,
+                    i,
+                    s,
+                    at.pp(format!("stage{}.{}", s.stage + 1, s.position)),
+                )
             })
             .collect::<Result<Vec<_>>>()?;
-        let fc = load::dense(cfg.widths[2], cfg.num_classes, vb.pp("fc"))?;
+        let fc = load::dense(cfg.widths[2], cfg.num_classes, at.pp("fc"))?;
         Ok(Self {
             cfg: cfg.clone(),
             stem,
             blocks,
             fc,
-            stored: WeightsDtype::F32,
+            stored,
         })
     }
 
@@ -81,31 +86,15 @@ impl LcNet {
     /// Loads a checkpoint held in memory (the browser's path). f32, f16 and bf16 files load;
     /// 16-bit numbers are widened to f32.
     pub fn from_safetensors_bytes(bytes: &[u8], cfg: &Config) -> Result<Self> {
-        let tensors = candle_core::safetensors::load_buffer(bytes, &Device::Cpu)
-            .map_err(|e| Error::Weights(format!("not a readable safetensors file: {e}")))?;
-        Self::from_tensors(tensors, cfg)
+        Self::from_tensors(cfg, &tensors::read(bytes)?)
     }
 
-    /// Loads a checkpoint from disk through a memory map.
+    /// Loads a checkpoint from disk.
     #[cfg(not(target_arch = "wasm32"))]
     pub fn load(path: &std::path::Path, cfg: &Config) -> Result<Self> {
-        // SAFETY: the file is only read; a concurrent writer would be a user error we accept,
-        // as candle's own loaders do.
-        let st = unsafe { candle_core::safetensors::MmapedSafetensors::new(path) }
-            .map_err(|e| Error::Weights(format!("cannot read {}: {e}", path.display())))?;
-        let mut tensors = HashMap::new();
-        for (name, _) in st.tensors() {
-            tensors.insert(name.clone(), st.load(&name, &Device::Cpu)?);
-        }
-        Self::from_tensors(tensors, cfg)
-    }
-
-    fn from_tensors(tensors: HashMap<String, Tensor>, cfg: &Config) -> Result<Self> {
-        let (vb, stored) = load::checked(tensors, cfg, &Device::Cpu)?;
-        Ok(Self {
-            stored,
-            ..Self::new(cfg, vb)?
-        })
+        let bytes = std::fs::read(path)
+            .map_err(|e| crate::Error::Weights(format!("cannot read {}: {e}", path.display())))?;
+        Self::from_safetensors_bytes(&bytes, cfg)
     }
 
     /// How the weights file stored the numbers.

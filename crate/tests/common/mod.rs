@@ -4,7 +4,6 @@
 use std::collections::HashMap;
 
 use candle_core::{Device, Tensor};
-use candle_nn::VarBuilder;
 use lcnet::exec::{cpu::Cpu, reference::Reference};
 use lcnet::model::expected_tensors;
 use lcnet::{Config, Executor, LcNet, Mode, Thresholds, Trace};
@@ -72,12 +71,25 @@ pub fn random_tensors(cfg: &Config, seed: u64) -> HashMap<String, Tensor> {
 }
 
 pub fn random_model(cfg: &Config, seed: u64) -> LcNet {
-    let vb = VarBuilder::from_tensors(
-        random_tensors(cfg, seed),
-        candle_core::DType::F32,
-        &Device::Cpu,
-    );
-    LcNet::new(cfg, vb).unwrap()
+    model_from(cfg, &random_tensors(cfg, seed))
+}
+
+/// The network of `tensors`, through a safetensors file as a user would load it.
+pub fn model_from(cfg: &Config, tensors: &HashMap<String, Tensor>) -> LcNet {
+    LcNet::from_safetensors_bytes(&to_bytes(tensors), cfg).unwrap()
+}
+
+/// `tensors` as a safetensors file's bytes (written by candle).
+pub fn to_bytes(tensors: &HashMap<String, Tensor>) -> Vec<u8> {
+    let path = std::env::temp_dir().join(format!(
+        "lcnet-test-{}-{:?}.safetensors",
+        std::process::id(),
+        std::thread::current().id()
+    ));
+    candle_core::safetensors::save(tensors, &path).unwrap();
+    let bytes = std::fs::read(&path).unwrap();
+    std::fs::remove_file(&path).ok();
+    bytes
 }
 
 /// `n` random images as RGB bytes.
