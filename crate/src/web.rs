@@ -138,16 +138,18 @@ impl WebGpuModel {
         Ok(WebGpuModel { gpu })
     }
 
-    /// Classifies many prepared images (their RGB bytes one after another), `batch` per
-    /// submission with one readback each: `{predicted, macs}`, one entry per image (what a
-    /// "measure it yourself" run needs; a whole trace per image would cost more than it). With
-    /// `gates_off` the static network runs instead (every block and channel).
+    /// Classifies many prepared images (their RGB bytes one after another) in one submission
+    /// with one readback: `{predicted, macs}`, one entry per image (what a "measure it
+    /// yourself" run needs; a whole trace per image would cost more than it), and with `traces`
+    /// also `traces`, each image's whole trace. With `gates_off` the static network runs
+    /// instead (every block and channel).
     pub async fn measure(
         &self,
         rgb: Vec<u8>,
         tau_l: f32,
         tau_c: f32,
         gates_off: bool,
+        traces: bool,
     ) -> Result<JsValue, JsError> {
         let size = self.gpu.net().config().image_size;
         let images: Vec<&[u8]> = rgb.chunks(size * size * 3).collect();
@@ -157,15 +159,18 @@ impl WebGpuModel {
         } else {
             Mode::Dynamic
         };
-        let traces = self.gpu.run(&images, mode, th).await.map_err(err)?;
+        let all = self.gpu.run(&images, mode, th).await.map_err(err)?;
         #[derive(Serialize)]
-        struct Measured {
+        struct Measured<'a> {
             predicted: Vec<usize>,
             macs: Vec<u64>,
+            #[serde(skip_serializing_if = "Option::is_none")]
+            traces: Option<&'a [Trace]>,
         }
         to_js(&Measured {
-            predicted: traces.iter().map(|t| t.prediction.class).collect(),
-            macs: traces.iter().map(|t| t.macs).collect(),
+            predicted: all.iter().map(|t| t.prediction.class).collect(),
+            macs: all.iter().map(|t| t.macs).collect(),
+            traces: traces.then_some(&all[..]),
         })
     }
 

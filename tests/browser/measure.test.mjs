@@ -1,7 +1,8 @@
 // "Measure it yourself" and `window.lcnet`: the page measures test images in the browser and its
 // accuracy and mean MACs equal the native `lcnet eval --limit N` on the same images exactly (CPU;
 // `tests/artifacts/measure-golden.json`, written by `cargo xtask test`), WebGPU makes the same
-// decisions, Cancel stops a run, a wrong file is refused with a message, a test set chosen by the
+// decisions, a batch gives each image what it gets alone (decisions, logits within 1e-4, on each
+// backend), Cancel stops a run, a wrong file is refused with a message, a test set chosen by the
 // visitor is used, and a GPU lost mid-run finishes on the CPU and says so.
 
 import { test } from 'node:test';
@@ -103,6 +104,41 @@ test('WebGPU makes the same decisions on the same images, a batch per readback',
   } finally {
     await useBackend(page, errors, 'cpu');
   }
+  errors.assertNone();
+});
+
+/** Largest absolute difference between two equally long number arrays. */
+function maxDiff(a, b) {
+  assert.equal(a.length, b.length);
+  return Math.max(0, ...a.map((x, i) => Math.abs(x - b[i])));
+}
+
+test('a batch gives each image what it gets alone: the same decisions, logits within 1e-4, on each backend', async (t) => {
+  for (const backend of BACKENDS) {
+    await useBackend(page, errors, backend);
+    try {
+      // 40 images: two batches of 20 against 40 runs of one (on the CPU: chunks of 20 and of 1).
+      const batched = await measure(40, { traces: true, workers: 1 });
+      const alone = await measure(40, { traces: true, workers: 1, batch: 1 });
+      assert.deepEqual([batched.backend, alone.backend, batched.batch, alone.batch], [backend, backend, 20, 1]);
+      if (backend === 'webgpu') assert.deepEqual([batched.readbacks, alone.readbacks], [2, 40]);
+      let worst = 0;
+      batched.traces.forEach((b, i) => {
+        const a = alone.traces[i];
+        assert.deepEqual(b.blocks.map((k) => [k.ran, k.kept]), a.blocks.map((k) => [k.ran, k.kept]), `image ${i}: decisions`);
+        assert.equal(b.macs, a.macs, `image ${i}: MACs`);
+        for (const [j, k] of b.blocks.entries()) {
+          worst = Math.max(worst, maxDiff([k.l_gate ?? 0, ...(k.c_gates ?? [])], [a.blocks[j].l_gate ?? 0, ...(a.blocks[j].c_gates ?? [])]));
+        }
+        worst = Math.max(worst, maxDiff(b.logits, a.logits));
+      });
+      assert.ok(worst <= 1e-4, `${backend}: logits or gates differ by ${worst}`);
+      t.diagnostic(`${backend}: largest logit or gate difference, batch vs alone: ${worst}`);
+    } finally {
+      await useBackend(page, errors, 'cpu');
+    }
+  }
+  await assert.rejects(measure(10, { batch: 0 }), /batch is a whole number of images from 1 to 20, not 0/);
   errors.assertNone();
 });
 

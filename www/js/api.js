@@ -8,10 +8,12 @@
 //   await lcnet.setThresholds(tauL, tauC)    as the sliders; resolves when the shown image re-ran
 //   lcnet.backend                            'webgpu' or 'cpu'
 //   await lcnet.setBackend(name)             as the toggle
-//   await lcnet.measure(n, {workers, network}?)  n test images of the shipped subset (as
-//                                            `lcnet eval --limit n` picks them) -> result; on
-//                                            the CPU over `workers` workers (default: one per
-//                                            core); `network: 'static'`: the gates off
+//   await lcnet.measure(n, {workers, network, batch, traces}?)  n test images of the shipped
+//                                            subset (as `lcnet eval --limit n` picks them) ->
+//                                            result; on the CPU over `workers` workers (default:
+//                                            one per core); `network: 'static'`: the gates off;
+//                                            `batch` images per WebGPU submission (1-20, default
+//                                            20); `traces`: each image's trace in the result
 //   lcnet.card                               the model card
 // A trace is the JSON of `crate/src/trace.rs` (README: "The trace").
 

@@ -70,15 +70,18 @@ async function workersFor(workers) {
  * images go in chunks to the workers; each answer lands in its chunk's place, so the result is
  * the same whichever worker ran which chunk.
  * @param {number} n images, picked as `lcnet eval --limit n` picks them (0: all)
- * @param {{workers?: number, network?: 'lcnet'|'static'}} [o] CPU workers to use (default: one
- *   per core, at most 4); `network: 'static'` runs the gates off (the baseline of a benchmark,
- *   not a point on the curve)
+ * @param {{workers?: number, network?: 'lcnet'|'static', batch?: number, traces?: boolean}} [o]
+ *   CPU workers to use (default: one per core, at most 4); `network: 'static'` runs the gates
+ *   off (the baseline of a benchmark, not a point on the curve); `batch` images per request to a
+ *   worker, i.e. per WebGPU submission (1 to `CHUNK`, the default); `traces` also returns each
+ *   image's whole trace
  * @returns {Promise<object|null>} {images, correct, accuracy, mean_macs, macs_ratio, tau_l,
- *   tau_c, network, backend, fell_back, workers, ms, per_second, readbacks, predicted, macs};
- *   null when cancelled
+ *   tau_c, network, backend, fell_back, workers, batch, ms, per_second, readbacks, predicted,
+ *   macs, traces?}; null when cancelled
  */
-export async function measure(n, { workers, network = 'lcnet' } = {}) {
+export async function measure(n, { workers, network = 'lcnet', batch = S.CHUNK, traces = false } = {}) {
   if (network !== 'lcnet' && network !== 'static') throw new Error(`unknown network ${JSON.stringify(network)}: 'lcnet' or 'static'`);
+  if (!(Number.isInteger(batch) && batch >= 1 && batch <= S.CHUNK)) throw new Error(`batch is a whole number of images from 1 to ${S.CHUNK}, not ${batch}`);
   if (run.busy) throw new Error('a measurement is already running');
   if (!state.card || !state.output) throw new Error('the model is not ready yet');
   run.busy = true;
@@ -97,6 +100,7 @@ export async function measure(n, { workers, network = 'lcnet' } = {}) {
     const r = { done: 0, correct: 0, macs: 0, total: picks.length, ms: 0, readbacks: 0 };
     const predicted = new Array(picks.length);
     const macs = new Array(picks.length);
+    const all = traces ? new Array(picks.length) : null;
     let backend = started;
     const pool = await workersFor(workers);
     const t0 = performance.now();
@@ -104,18 +108,19 @@ export async function measure(n, { workers, network = 'lcnet' } = {}) {
     // Each worker takes the next chunk until none is left (or the run is cancelled).
     const work = async (w) => {
       for (let at = next; at < picks.length && !run.cancel; at = next) {
-        next += S.CHUNK;
-        const ids = picks.slice(at, at + S.CHUNK);
+        next += batch;
+        const ids = picks.slice(at, at + batch);
         const images = data.kind === 'bin'
           ? ids.map((i) => ({ rgb: data.rgb(i) }))
           // A copy: a stored file is a view into the whole zip, which must not move to the worker.
           : await Promise.all(ids.map(async (i) => ({ bytes: (await data.file(i)).slice() })));
-        const out = await w.request({ cmd: 'measure', images, tauL, tauC, network }, images.map((im) => (im.rgb || im.bytes).buffer));
+        const out = await w.request({ cmd: 'measure', images, tauL, tauC, network, traces }, images.map((im) => (im.rgb || im.bytes).buffer));
         if (w.request === request) backend = out.backend;
         r.readbacks += out.readbacks;
         out.predicted.forEach((p, k) => {
           predicted[at + k] = p;
           macs[at + k] = out.macs[k];
+          if (all) all[at + k] = out.traces[k];
           r.correct += p === data.label(ids[k]) ? 1 : 0;
           r.macs += out.macs[k];
         });
@@ -147,14 +152,16 @@ export async function measure(n, { workers, network = 'lcnet' } = {}) {
       backend,
       fell_back: backend !== started,
       workers: pool.length,
+      batch,
       // GPU->CPU readbacks: one per chunk of images on WebGPU, none on the CPU.
       readbacks: r.readbacks,
       ms: r.ms,
       per_second: totals.perSecond,
       predicted,
       macs,
+      ...(all ? { traces: all } : {}),
     };
-    const on = backend === 'webgpu' ? `WebGPU, ${S.CHUNK} images per submission` : `the CPU, ${pool.length} worker${pool.length > 1 ? 's' : ''}`;
+    const on = backend === 'webgpu' ? `WebGPU, ${batch} image${batch > 1 ? 's' : ''} per submission` : `the CPU, ${pool.length} worker${pool.length > 1 ? 's' : ''}`;
     const fell = result.fell_back ? ' WebGPU failed during the run; it finished on the CPU.' : '';
     if (network === 'static') {
       // The baseline of a benchmark, not a point of the curve.

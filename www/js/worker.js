@@ -32,10 +32,11 @@
 //                     `rgb`: an already prepared image, e.g. to re-run it at new thresholds.
 //                   {id, cmd: 'bench', rgb, runs, tauL, tauC}  static vs dynamic, median ms, on
 //                     the current backend
-//                   {id, cmd: 'measure', images: [{rgb} | {bytes}], tauL, tauC, network}  a
-//                     chunk of test images (prepared pixels, or files decoded as uploads are) on
-//                     the current backend (on WebGPU as one batch; `network: 'static'`: the gates
-//                     off); answers {predicted: class[], macs: number[], backend, readbacks}
+//                   {id, cmd: 'measure', images: [{rgb} | {bytes}], tauL, tauC, network, traces}
+//                     a chunk of test images (prepared pixels, or files decoded as uploads are)
+//                     on the current backend (on WebGPU as one batch; `network: 'static'`: the
+//                     gates off); answers {predicted: class[], macs: number[], backend,
+//                     readbacks}, and `traces` (one per image) when asked
 //                   {id, cmd: 'backend', name: 'webgpu' | 'cpu'} switch; answers {backend, webgpu}
 //                   {id, cmd: 'lose-gpu'}                      destroys the GPU device (tests)
 // Requests are answered one at a time, in order.
@@ -444,8 +445,9 @@ async function bench(msg) {
 }
 
 // A chunk of a "measure it yourself" run: only the predicted class and the MACs of each image
-// travel back (a whole trace per image would cost more than the inference). On WebGPU the chunk
-// is one batch: one submission, one readback; if the GPU fails, the chunk runs on the CPU.
+// travel back (a whole trace per image would cost more than the inference), unless `traces` asks
+// for the traces too. On WebGPU the chunk is one batch: one submission, one readback; if the GPU
+// fails, the chunk runs on the CPU.
 async function measure(msg) {
   const [tauL, tauC] = thresholds(msg);
   const gatesOff = msg.network === 'static';
@@ -457,14 +459,15 @@ async function measure(msg) {
       const all = new Uint8Array(rgbs.reduce((n, x) => n + x.length, 0));
       rgbs.reduce((at, x) => (all.set(x, at), at + x.length), 0);
       const before = gpu.readbacks();
-      const out = await gpu.measure(all, tauL, tauC, gatesOff);
-      return { predicted: out.predicted, macs: out.macs, backend: 'webgpu', readbacks: gpu.readbacks() - before };
+      const out = await gpu.measure(all, tauL, tauC, gatesOff, !!msg.traces);
+      return { ...out, backend: 'webgpu', readbacks: gpu.readbacks() - before };
     } catch (e) {
       gpuFailed(e);
     }
   }
   const traces = rgbs.map((rgb) => (gatesOff ? model.classifyStatic(rgb) : model.classify(rgb, tauL, tauC)));
-  return { predicted: traces.map((t) => t.prediction.class), macs: traces.map((t) => t.macs), backend: 'cpu', readbacks: 0 };
+  const out = { predicted: traces.map((t) => t.prediction.class), macs: traces.map((t) => t.macs), backend: 'cpu', readbacks: 0 };
+  return msg.traces ? { ...out, traces } : out;
 }
 
 async function switchBackend(msg) {
