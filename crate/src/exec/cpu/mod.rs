@@ -8,8 +8,8 @@
 //! read in place, the gate scales enter in the epilogue ([`Epilogue::scale`]), and a skipped
 //! channel costs nothing. Stride-1 convolutions run as Winograd F(2x2, 3x3) on filters
 //! transformed the first time they run (2.25x fewer multiplies); the two stride-2 ones and odd
-//! sizes run the direct kernel. Both share one register-tile driver ([`tiling`]). candle's dense path stays the reference both are tested against
-//! (`crate/tests/direct.rs`).
+//! sizes run the direct kernel. Both share one register-tile driver ([`tiling`]). candle's dense
+//! path stays the reference both are tested against (`crate/tests/direct.rs`).
 //!
 //! The inner loops work on fixed-size lane arrays that LLVM turns into SIMD: wasm simd128 in the
 //! browser (the build enables `+simd128`), SSE2 natively, and AVX2 + FMA where the CPU has them

@@ -107,6 +107,12 @@ struct Tiles {
 }
 
 impl Tiles {
+    /// Whether the image is at most 8 pixels wide (4 tiles a row): the transforms then run 4
+    /// tiles at a time, not `LANES` (of which half would be idle).
+    fn narrow(&self) -> bool {
+        self.w <= LANES / 2
+    }
+
     /// `(ty, tx0)` of each run of up to `R` tiles within one tile row, and the run's length.
     fn runs<const R: usize>(&self) -> impl Iterator<Item = (usize, usize, usize)> + '_ {
         (0..self.n / self.w).flat_map(move |ty| {
@@ -119,10 +125,10 @@ impl Tiles {
 
 /// `V [16, C_in, T]`: `B^T d B` for the 4x4 input patch `d` of every tile and input channel
 /// ([`bt`]). The patch of tile `(ty, tx)` is padded rows `2ty..2ty + 4`, columns
-/// `2tx..2tx + 4`. Images at most 8 pixels wide (4 tiles) run 4 tiles at a time, not `LANES`.
+/// `2tx..2tx + 4`. Runs of 4 tiles on narrow images ([`Tiles::narrow`]), else of `LANES`.
 #[multiversion(targets("x86_64+avx2"))]
 fn input_transform(x: &Planes, tiles: &Tiles, v: &mut [f32]) {
-    if tiles.w <= LANES / 2 {
+    if tiles.narrow() {
         input_runs::<{ LANES / 2 }, { LANES + 2 }>(x, tiles, v);
     } else {
         input_runs::<LANES, { 2 * LANES + 2 }>(x, tiles, v);
@@ -196,12 +202,13 @@ struct Product<'a> {
 fn products(f: &Filters, u: &[f32], v: &[f32], tiles: &Tiles, m: &mut [f32]) {
     let (n_in, n_out) = (v.len() / (P * tiles.stride), m.len() / (P * tiles.stride));
     let per_p = u.len() / P;
+    let rows_total = per_p / f.cols_total;
     // The first tile of each lane group.
     let groups: Vec<usize> = (0..tiles.groups).map(|g| g * LANES).collect();
     for p in 0..P {
         let job = Product {
             u: &u[p * per_p..(p + 1) * per_p],
-            rows_total: per_p / f.cols_total,
+            rows_total,
             f,
             v: &v[p * n_in * tiles.stride..(p + 1) * n_in * tiles.stride],
             stride: tiles.stride,
@@ -263,7 +270,7 @@ impl Tiled for Product<'_> {
 /// [`input_transform`].
 #[multiversion(targets("x86_64+avx2"))]
 fn output_transform(m: &[f32], bias: &[f32], ep: Epilogue, out: &mut Planes, tiles: &Tiles) {
-    if tiles.w <= LANES / 2 {
+    if tiles.narrow() {
         output_runs::<{ LANES / 2 }, LANES>(m, bias, ep, out, tiles);
     } else {
         output_runs::<LANES, { 2 * LANES }>(m, bias, ep, out, tiles);
