@@ -20,27 +20,48 @@ export function buildInfo() {
   return info;
 }
 
-/** Sends `message` to the service worker `sw` and resolves with its answer. */
+/**
+ * Sends `message` to the service worker `sw` and resolves with its answer; rejects when `sw` is
+ * replaced before it answers (another tab registered another build) or after 3 minutes.
+ */
 function ask(sw, message) {
   return new Promise((resolve, reject) => {
     const channel = new MessageChannel();
     channel.port1.onmessage = (e) => resolve(e.data);
+    sw.addEventListener('statechange', () => {
+      if (sw.state === 'redundant') reject(new Error('the service worker was replaced'));
+    });
     setTimeout(() => reject(new Error('the service worker did not answer within 3 minutes')), 180_000);
     sw.postMessage(message, [channel.port2]);
   });
 }
 
-/** The registration's worker for this build once it is active (a previous build's worker, still
- * active while the new one installs, would be replaced mid-answer). */
-function activated(reg) {
-  const w = reg.installing || reg.waiting;
-  if (!w) return Promise.resolve(reg.active);
+/** The registration's newest worker once it is installed: it keeps the files of its build while
+ * a previous build's worker may stay active for minutes (Chromium lets it finish its work). */
+function installed(reg) {
+  const w = reg.installing || reg.waiting || reg.active;
+  if (!w) return Promise.reject(new Error('the service worker was removed'));
   return new Promise((resolve, reject) => {
-    w.addEventListener('statechange', () => {
-      if (w.state === 'activated') resolve(w);
-      else if (w.state === 'redundant') reject(new Error('the service worker could not be installed'));
-    });
+    const check = () => {
+      if (w.state === 'redundant') reject(new Error('the service worker could not be installed'));
+      else if (w.state !== 'parsed' && w.state !== 'installing') resolve(w);
+    };
+    w.addEventListener('statechange', check);
+    setTimeout(() => reject(new Error(`the service worker is still ${w.state} after a minute`)), 60_000);
+    check();
   });
+}
+
+/** Asks the registration's newest worker; once more when a newer one replaced it before it
+ * answered. */
+async function askNewest(reg, message) {
+  const sw = await installed(reg);
+  try {
+    return await ask(sw, message);
+  } catch (e) {
+    if (sw.state !== 'redundant') throw e;
+    return ask(await installed(reg), message);
+  }
 }
 
 /**
@@ -56,13 +77,13 @@ export async function keepOffline(workerFiles) {
   }
   try {
     const { build, files: listed } = await buildInfo();
-    const sw = await activated(await navigator.serviceWorker.register(`sw.js?build=${encodeURIComponent(build)}`));
+    const reg = await navigator.serviceWorker.register(`sw.js?build=${encodeURIComponent(build)}`);
     const files = [
       ...listed.map((f) => new URL(f, location.href).href),
       ...performance.getEntriesByType('resource').map((e) => e.name),
       ...workerFiles,
     ].filter((u) => u.startsWith(location.origin));
-    const answer = await ask(sw, { cmd: 'keep', urls: files });
+    const answer = await askNewest(reg, { cmd: 'keep', urls: files });
     line.textContent = `Works offline: this browser keeps the page (${answer.total} files) and the model for your next visit, with or without a network.`;
     document.body.dataset.offline = answer.build;
     return answer;
