@@ -219,6 +219,12 @@ test('sliderRange spends the travel where the measured curve changes, in measure
   assert.deepEqual(T.sliderRange(c, 'tau_c'), { min: 0, max: 0.3, step: 0.05 });
   // τL never falls that far: the slider reaches its last measured value.
   assert.deepEqual(T.sliderRange(c, 'tau_l'), { min: 0, max: 0.2, step: 0.1 });
+  // A coarser grid before the fall (0.3, then 0.5): the travel ends at 0.3, the last value the
+  // steps of 0.05 reach on measured settings.
+  for (const [t, acc] of [[0.3, 0.85], [0.5, 0.2], [0.25, 0.86]]) {
+    c.results.rust.curve.push({ sweep: 'tau_l', tau_l: f32(t), tau_c: 0, accuracy: acc, macs_ratio: 0.1, images: 10000 });
+  }
+  assert.deepEqual(T.sliderRange(c, 'tau_l'), { min: 0, max: 0.3, step: 0.05 });
   // The model's own threshold stays reachable.
   c.config.tau_l = 0.35;
   assert.equal(T.sliderRange(c, 'tau_l').max, 0.35);

@@ -103,8 +103,9 @@ export function curveView(card, tauL, tauC, own = []) {
 /**
  * Where a threshold slider should spend its travel, from the measured curve: from 0 to the first
  * measured value of that threshold alone at which accuracy has fallen halfway from its value at
- * τ = 0 to chance (above it the model only gets worse), in steps of the measured spacing, so the
- * sliders stop on measured settings. Null when the curve has no sweep of that threshold.
+ * τ = 0 to chance (above it the model only gets worse; or the measured value before it, where the
+ * grid is coarser there), in steps of the measured spacing, so the sliders stop on measured
+ * settings. Null when the curve has no sweep of that threshold.
  * @param {object} card the model card (`results.rust.curve`, `config.num_classes`)
  * @param {'tau_l'|'tau_c'} which
  * @returns {null|{min: number, max: number, step: number}}
@@ -117,12 +118,16 @@ export function sliderRange(card, which) {
   const pts = [...sweep.points].sort((a, b) => a[key] - b[key]);
   const chance = 1 / (card.config.num_classes || 10);
   const floor = (pts[0].y + chance) / 2;
-  const end = pts.find((p) => p.y <= floor) || pts[pts.length - 1];
-  const inRange = pts.filter((p) => p[key] <= end[key] + SAME);
+  const fall = pts.find((p) => p.y <= floor) || pts[pts.length - 1];
+  const inRange = pts.filter((p) => p[key] <= fall[key] + SAME);
   const gaps = inRange.slice(1).map((p, i) => p[key] - inRange[i][key]);
+  const step = Math.min(...gaps);
+  // Where the grid leaves a wider gap before that value than the step (the settings in between
+  // were not measured), the travel ends at the measured value before the gap.
+  const end = gaps[gaps.length - 1] > step + SAME ? inRange[inRange.length - 2] : fall;
   const round = (x) => Math.round(x * 1000) / 1000;
   const own = card.config[which] || 0;
-  return { min: 0, max: round(Math.max(end[key], own)), step: Math.max(0.001, round(Math.min(...gaps))) };
+  return { min: 0, max: round(Math.max(end[key], own)), step: Math.max(0.001, round(step)) };
 }
 
 /**

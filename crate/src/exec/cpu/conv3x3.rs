@@ -330,14 +330,16 @@ impl<const S: usize> Tiled for Job<'_, S> {
                     rows[g] = &src.data[start..start + span];
                 }
                 for kx in 0..3 {
-                    let mut v = [[0f32; LANES]; G];
+                    // Read where they lie: a copy at a run-time offset (stride 2's taps) became
+                    // a memory copy through the stack in wasm.
+                    let mut v: [&[f32; LANES]; G] = [&[0.0; LANES]; G];
                     for g in 0..G {
-                        v[g].copy_from_slice(&rows[g][tap[kx]..tap[kx] + LANES]);
+                        v[g] = rows[g][tap[kx]..tap[kx] + LANES].try_into().unwrap();
                     }
                     for q in 0..NB {
                         let wv = wk[q][ky * 3 + kx];
                         for g in 0..G {
-                            madd::<FMA>(&mut acc[q][g], wv, &v[g]);
+                            madd::<FMA>(&mut acc[q][g], wv, v[g]);
                         }
                     }
                 }

@@ -245,14 +245,15 @@ impl Tiled for Product<'_> {
         for (i, v) in self.v.chunks_exact(self.stride).enumerate() {
             let at = self.f.col(i) * self.rows_total;
             let u = &self.u[at..at + self.rows_total];
-            let mut x = [[0f32; LANES]; G];
+            // Read where they lie (a copy at a run-time offset is a memory copy in wasm).
+            let mut x: [&[f32; LANES]; G] = [&[0.0; LANES]; G];
             for g in 0..G {
-                x[g].copy_from_slice(&v[t[g]..t[g] + LANES]);
+                x[g] = v[t[g]..t[g] + LANES].try_into().unwrap();
             }
             for q in 0..NB {
                 let w = u[rows[q]];
                 for g in 0..G {
-                    madd::<FMA>(&mut acc[q][g], w, &x[g]);
+                    madd::<FMA>(&mut acc[q][g], w, x[g]);
                 }
             }
         }
