@@ -170,6 +170,11 @@ pub fn conv3x3_filters(
         assert_eq!((r.c, r.h, r.w), (n_out, ho, wo), "residual shape");
     }
     crate::counter::add(n_out * n_in * 9 * ho * wo);
+    if n_out == 0 {
+        // A running block whose channels were all skipped: nothing to compute (the Winograd
+        // path would still transform the whole input).
+        return out;
+    }
     if let (1, Some(u)) = (stride, f.winograd) {
         if x.h.is_multiple_of(2) && x.w.is_multiple_of(2) && n_in > 0 {
             winograd::conv3x3(x, &f, u, bias, ep, &mut out);
