@@ -14,11 +14,11 @@ import { requireBuild, serve, launch, openReady, WWW } from './harness.mjs';
 
 let browser;
 let server;
-const cleanup = [];
+let next; // the copy of www/ that plays the new build
 after(async () => {
   await browser?.close();
   await server?.close();
-  for (const f of cleanup) await f();
+  if (next) await rm(next, { recursive: true, force: true });
 });
 
 const kept = (page) => page.evaluate(async () => (await caches.keys()).filter((k) => k.startsWith('lcnet-build-')));
@@ -70,8 +70,7 @@ test('after one visit the page works offline; a new build replaces the kept file
   // registers the new build's worker, which keeps the new build's files and deletes the old
   // build's (without waiting for its activation, which Chromium may hold back for minutes while
   // the old worker is busy: the failure CI saw).
-  const next = await mkdtemp(join(tmpdir(), 'lcnet-next-build-'));
-  cleanup.push(() => rm(next, { recursive: true, force: true }));
+  next = await mkdtemp(join(tmpdir(), 'lcnet-next-build-'));
   await cp(WWW, next, { recursive: true });
   const nextBuild = `next-${build}`;
   const info = JSON.parse(readFileSync(join(next, 'build.json'), 'utf8'));
