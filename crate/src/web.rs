@@ -88,6 +88,24 @@ impl Model {
             Thresholds::from_config(self.net.config()),
         )
     }
+
+    /// Classifies many prepared images (their RGB bytes one after another), one at a time:
+    /// `{predicted, macs}` as `GpuModel.measure` returns them (and `traces` with `traces`); only
+    /// what is asked for crosses into JS.
+    pub fn measure(
+        &self,
+        rgb: &[u8],
+        tau_l: f32,
+        tau_c: f32,
+        gates_off: bool,
+        traces: bool,
+    ) -> Result<JsValue, JsError> {
+        let batch = Batch::new(&self.net, rgb, tau_l, tau_c, gates_off);
+        let all = Cpu::new(&self.net)
+            .run(&batch.images, batch.mode, batch.th)
+            .map_err(err)?;
+        measured(&all, traces)
+    }
 }
 
 impl Model {
@@ -95,6 +113,47 @@ impl Model {
         let traces = Cpu::new(&self.net).run(&[rgb], mode, th).map_err(err)?;
         to_js(&traces[0])
     }
+}
+
+/// The arguments of a `measure` call: the images, one after another in `rgb`, and how to run them.
+struct Batch<'a> {
+    images: Vec<&'a [u8]>,
+    mode: Mode,
+    th: Thresholds,
+}
+
+impl<'a> Batch<'a> {
+    /// A trailing partial image is kept as such: the executor refuses it by its size.
+    fn new(net: &LcNet, rgb: &'a [u8], tau_l: f32, tau_c: f32, gates_off: bool) -> Self {
+        let size = net.config().image_size;
+        Self {
+            images: rgb.chunks(size * size * 3).collect(),
+            mode: if gates_off {
+                Mode::Static
+            } else {
+                Mode::Dynamic
+            },
+            th: Thresholds { tau_l, tau_c },
+        }
+    }
+}
+
+/// What `measure` returns: `{predicted, macs}`, one entry per image (what a "measure it
+/// yourself" run needs; a whole trace per image costs more to hand to JS than the class and the
+/// count), and with `traces` also `traces`, each image's whole trace.
+fn measured(all: &[Trace], traces: bool) -> Result<JsValue, JsError> {
+    #[derive(Serialize)]
+    struct Measured<'a> {
+        predicted: Vec<usize>,
+        macs: Vec<u64>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        traces: Option<&'a [Trace]>,
+    }
+    to_js(&Measured {
+        predicted: all.iter().map(|t| t.prediction.class).collect(),
+        macs: all.iter().map(|t| t.macs).collect(),
+        traces: traces.then_some(all),
+    })
 }
 
 /// Whether this JS global (window or worker) has `navigator.gpu`.
@@ -139,10 +198,9 @@ impl WebGpuModel {
     }
 
     /// Classifies many prepared images (their RGB bytes one after another) in one submission
-    /// with one readback: `{predicted, macs}`, one entry per image (what a "measure it
-    /// yourself" run needs; a whole trace per image would cost more than it), and with `traces`
-    /// also `traces`, each image's whole trace. With `gates_off` the static network runs
-    /// instead (every block and channel).
+    /// with one readback: `{predicted, macs}` (see `measured`), and with `traces` also each
+    /// image's whole trace. With `gates_off` the static network runs instead (every block and
+    /// channel).
     pub async fn measure(
         &self,
         rgb: Vec<u8>,
@@ -151,27 +209,13 @@ impl WebGpuModel {
         gates_off: bool,
         traces: bool,
     ) -> Result<JsValue, JsError> {
-        let size = self.gpu.net().config().image_size;
-        let images: Vec<&[u8]> = rgb.chunks(size * size * 3).collect();
-        let th = Thresholds { tau_l, tau_c };
-        let mode = if gates_off {
-            Mode::Static
-        } else {
-            Mode::Dynamic
-        };
-        let all = self.gpu.run(&images, mode, th).await.map_err(err)?;
-        #[derive(Serialize)]
-        struct Measured<'a> {
-            predicted: Vec<usize>,
-            macs: Vec<u64>,
-            #[serde(skip_serializing_if = "Option::is_none")]
-            traces: Option<&'a [Trace]>,
-        }
-        to_js(&Measured {
-            predicted: all.iter().map(|t| t.prediction.class).collect(),
-            macs: all.iter().map(|t| t.macs).collect(),
-            traces: traces.then_some(&all[..]),
-        })
+        let batch = Batch::new(self.gpu.net(), &rgb, tau_l, tau_c, gates_off);
+        let all = self
+            .gpu
+            .run(&batch.images, batch.mode, batch.th)
+            .await
+            .map_err(err)?;
+        measured(&all, traces)
     }
 
     /// As `Model.classify`, on the GPU; resolves with the same trace shape.

@@ -19,10 +19,11 @@ const FIXTURE = join(ROOT, 'crate/tests/fixtures/cifar10-test-200.bin');
 const golden = existsSync(GOLDEN) ? JSON.parse(readFileSync(GOLDEN, 'utf8')) : null;
 let page;
 let errors;
+let server;
 sharedPage({
   backend: 'cpu',
   setup: (c) => {
-    ({ page, errors } = c);
+    ({ page, errors, server } = c);
   },
 });
 
@@ -47,13 +48,19 @@ test('the page measures the shipped subset exactly as lcnet eval --limit does (C
   errors.assertNone();
 });
 
-test('two CPU workers give the same answers as one, image for image', async (t) => {
+test('two CPU workers give the same answers as one, image for image; the helper is kept for the next run', async (t) => {
   const one = await measure(200, { workers: 1 });
   const two = await errors.race(page.evaluate(() => window.lcnet.measure(200, { workers: 2 })));
   assert.deepEqual([one.workers, two.workers], [1, 2]);
   assert.deepEqual(two.predicted, one.predicted);
   assert.deepEqual(two.macs, one.macs);
   assert.equal(two.mean_macs, one.mean_macs);
+  // Every worker the page starts fetches worker.js (served with no-store).
+  const workerLoads = () => server.requests.filter((p) => p.endsWith('/worker.js')).length;
+  const loads = workerLoads();
+  const again = await measure(200, { workers: 2 });
+  assert.deepEqual(again.predicted, one.predicted);
+  assert.equal(workerLoads(), loads, 'the second run started no worker');
   t.diagnostic(`images/s: 1 worker ${one.per_second.toFixed(1)}, 2 workers ${two.per_second.toFixed(1)} ` +
     `(${(two.per_second / one.per_second).toFixed(2)}x; a benchmark, not checked here)`);
   assert.match(await page.locator('#measure-status').innerText(), /on the CPU, 2 workers/);

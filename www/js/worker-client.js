@@ -120,34 +120,63 @@ export function request(msg, transfer = []) {
   return channel.request(msg, transfer);
 }
 
+// Helper workers stay between runs ("measure it yourself" is often run again at other
+// thresholds): a kept one neither loads again nor starts from the engine's unoptimized code.
+// They stop after this long without a run.
+const HELPER_IDLE_MS = 60_000;
+const helperPool = { live: [], idle: null };
+
 /**
- * Starts `n` more CPU workers, each with its own wasm module and weights (from the browser's
- * cache after the first load), for work that splits over images ("measure it yourself").
+ * `n` CPU workers besides the page's own, each with its own wasm module and weights (from the
+ * browser's cache after the first load), for work that splits over images ("measure it
+ * yourself"): the ones kept from an earlier run, and new ones for the rest. Hand them back with
+ * `releaseHelpers` after the run.
  * @param {number} n
- * @returns {Promise<Array<{request: (msg: object, transfer?: Transferable[]) => Promise<object>, stop: () => void}>>}
- *   once all of them are ready; rejects (after stopping them) when one fails to load
+ * @returns {Promise<Array<{request: (msg: object, transfer?: Transferable[]) => Promise<object>}>>}
+ *   once all of them are ready; rejects (after stopping every helper) when one fails to load
  */
-export async function startHelpers(n) {
-  const helpers = Array.from({ length: n }, () => {
-    const w = new Worker(workerUrl({ backend: 'cpu', gpu: 'off' }), { type: 'module' });
-    let ready;
-    const loaded = new Promise((resolve, reject) => {
-      ready = { resolve, reject };
-      w.onerror = (e) => reject(new Error(e.message || 'a helper worker could not start'));
-    });
-    const c = connect(w, (m) => {
-      if (m.status === 'ready') ready.resolve();
-      else if (m.fatal) ready.reject(new Error(m.error));
-    });
-    return { loaded, request: c.request, stop: () => w.terminate() };
-  });
+export async function helpers(n) {
+  clearTimeout(helperPool.idle);
+  while (helperPool.live.length < n) helperPool.live.push(startHelper());
+  const wanted = helperPool.live.slice(0, n);
   try {
-    await Promise.all(helpers.map((x) => x.loaded));
+    await Promise.all(wanted.map((x) => x.loaded));
   } catch (e) {
-    for (const x of helpers) x.stop();
+    stopHelpers();
     throw e;
   }
-  return helpers.map(({ request: r, stop }) => ({ request: r, stop }));
+  return wanted.map(({ request: r }) => ({ request: r }));
+}
+
+/**
+ * After a run: the helpers stay for the next one, and stop after `HELPER_IDLE_MS` without one
+ * (or at once with `stop`, after a run that failed).
+ * @param {{stop?: boolean}} [o]
+ */
+export function releaseHelpers({ stop = false } = {}) {
+  clearTimeout(helperPool.idle);
+  if (stop) stopHelpers();
+  else helperPool.idle = setTimeout(stopHelpers, HELPER_IDLE_MS);
+}
+
+function stopHelpers() {
+  for (const x of helperPool.live.splice(0)) x.stop();
+}
+
+function startHelper() {
+  const w = new Worker(workerUrl({ backend: 'cpu', gpu: 'off' }), { type: 'module' });
+  let ready;
+  const loaded = new Promise((resolve, reject) => {
+    ready = { resolve, reject };
+    w.onerror = (e) => reject(new Error(e.message || 'a helper worker could not start'));
+  });
+  // A failed load is reported through `helpers`; this keeps it from also being an unhandled one.
+  loaded.catch(() => {});
+  const c = connect(w, (m) => {
+    if (m.status === 'ready') ready.resolve();
+    else if (m.fatal) ready.reject(new Error(m.error));
+  });
+  return { loaded, request: c.request, stop: () => w.terminate() };
 }
 
 /**

@@ -445,19 +445,20 @@ async function bench(msg) {
 }
 
 // A chunk of a "measure it yourself" run: only the predicted class and the MACs of each image
-// travel back (a whole trace per image would cost more than the inference), unless `traces` asks
-// for the traces too. On WebGPU the chunk is one batch: one submission, one readback; if the GPU
+// leave the wasm module (a whole trace per image costs more to hand over than they do, and to
+// post back than the inference), unless `traces` asks for the traces too. On WebGPU the chunk is one batch: one submission, one readback; if the GPU
 // fails, the chunk runs on the CPU.
 async function measure(msg) {
   const [tauL, tauC] = thresholds(msg);
   const gatesOff = msg.network === 'static';
   const rgbs = msg.images.map((im) => (im.rgb ? toBytes(im.rgb) : Uint8Array.from(model.prepare(toBytes(im.bytes)).rgb)));
+  // Both models take the chunk's images one after another in one buffer.
+  const all = new Uint8Array(rgbs.reduce((n, x) => n + x.length, 0));
+  rgbs.reduce((at, x) => (all.set(x, at), at + x.length), 0);
   if (backend === 'webgpu' && gpu) {
     try {
       const failed = gpu.failure();
       if (failed) throw new Error(failed);
-      const all = new Uint8Array(rgbs.reduce((n, x) => n + x.length, 0));
-      rgbs.reduce((at, x) => (all.set(x, at), at + x.length), 0);
       const before = gpu.readbacks();
       const out = await gpu.measure(all, tauL, tauC, gatesOff, !!msg.traces);
       return { ...out, backend: 'webgpu', readbacks: gpu.readbacks() - before };
@@ -465,9 +466,7 @@ async function measure(msg) {
       gpuFailed(e);
     }
   }
-  const traces = rgbs.map((rgb) => (gatesOff ? model.classifyStatic(rgb) : model.classify(rgb, tauL, tauC)));
-  const out = { predicted: traces.map((t) => t.prediction.class), macs: traces.map((t) => t.macs), backend: 'cpu', readbacks: 0 };
-  return msg.traces ? { ...out, traces } : out;
+  return { ...model.measure(all, tauL, tauC, gatesOff, !!msg.traces), backend: 'cpu', readbacks: 0 };
 }
 
 async function switchBackend(msg) {

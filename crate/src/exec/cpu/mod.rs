@@ -151,9 +151,11 @@ fn block_dynamic(blk: &Block, x: Planes, th: Thresholds) -> (Planes, Decision) {
     let g = gate(&gates.lnet, &pooled)[0];
     if g <= th.tau_l {
         let d = Decision::from_gates(planes, Some(g), None, th);
+        // `relu(x + 0)`; without a projection that is `x` itself: every block's input is a
+        // ReLU's output (the stem's or the previous block's), so already >= 0.
         let y = match &blk.projection {
             Some(sc) => conv(sc, &x, RELU),
-            None => x.relu(),
+            None => x,
         };
         return (y, d);
     }
