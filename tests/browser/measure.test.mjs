@@ -67,6 +67,22 @@ test('two CPU workers give the same answers as one, image for image; the helper 
   errors.assertNone();
 });
 
+test('the progress line changes at most four times a second (each change is a repaint the workers pay for)', async () => {
+  const r = await errors.race(page.evaluate(async () => {
+    const status = document.getElementById('measure-status');
+    let changes = 0;
+    const seen = new MutationObserver(() => { changes += 1; });
+    seen.observe(status, { childList: true, characterData: true, subtree: true });
+    const result = await window.lcnet.measure(1000, { workers: 2 });
+    seen.disconnect();
+    return { changes, ms: result.ms, chunks: result.images / result.batch };
+  }));
+  // The first answer, one every 250 ms, the last one, and the final summary.
+  assert.ok(r.changes <= Math.floor(r.ms / 250) + 3, `${r.changes} changes in ${r.ms.toFixed(0)} ms (${r.chunks} chunks)`);
+  assert.ok(r.changes >= 2, 'the line shows progress and the result');
+  errors.assertNone();
+});
+
 /** The gates off on the CPU (switching there and back). */
 async function cpuStaticRun(n) {
   await useBackend(page, errors, 'cpu');
