@@ -446,8 +446,8 @@ async function bench(msg) {
 
 // A chunk of a "measure it yourself" run: only the predicted class and the MACs of each image
 // leave the wasm module (a whole trace per image costs more to hand over than they do, and to
-// post back than the inference), unless `traces` asks for the traces too. On WebGPU the chunk is one batch: one submission, one readback; if the GPU
-// fails, the chunk runs on the CPU.
+// post back than the inference), unless `traces` asks for the traces too. On WebGPU the chunk
+// is one batch: one submission, one readback; if the GPU fails, the chunk runs on the CPU.
 async function measure(msg) {
   const [tauL, tauC] = thresholds(msg);
   const gatesOff = msg.network === 'static';
