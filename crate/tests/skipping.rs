@@ -98,17 +98,21 @@ fn executed_macs_equal_the_trace() {
 fn a_block_with_every_channel_skipped_keeps_its_bias() {
     let cfg = tiny_config(true);
     let mut tensors = random_tensors(&cfg, 3);
-    // Close every C-gate of stage2.1 while its L-gate stays open.
+    // Close every C-gate of stage2.0 (a projection shortcut) and stage2.1 (identity) while their
+    // L-gates stay open: the CPU path computes them without convolutions, as
+    // `relu(g * b2 + shortcut)`.
     let p = 16;
     let dev = candle_core::Device::Cpu;
-    tensors.insert(
-        "stage2.1.cnet.fc2.bias".into(),
-        candle_core::Tensor::full(-50f32, p, &dev).unwrap(),
-    );
-    tensors.insert(
-        "stage2.1.lnet.fc2.bias".into(),
-        candle_core::Tensor::full(5f32, 1, &dev).unwrap(),
-    );
+    for block in ["stage2.0", "stage2.1"] {
+        tensors.insert(
+            format!("{block}.cnet.fc2.bias"),
+            candle_core::Tensor::full(-50f32, p, &dev).unwrap(),
+        );
+        tensors.insert(
+            format!("{block}.lnet.fc2.bias"),
+            candle_core::Tensor::full(5f32, 1, &dev).unwrap(),
+        );
+    }
     let net = model_from(&cfg, &tensors);
     let rgb = random_rgb(&cfg, 2, 3);
     let th = Thresholds {
@@ -118,11 +122,13 @@ fn a_block_with_every_channel_skipped_keeps_its_bias() {
     let (ld, td) = run(&net, &rgb, 2, Via::CpuDynamic, th);
     let (lm, tm) = run(&net, &rgb, 2, Via::ReferenceMasked, th);
     for i in 0..2 {
-        let b = &td[i].blocks[3];
-        assert!(
-            b.ran && b.kept.is_empty(),
-            "stage2.1 should run with no channels"
-        );
+        for b in &td[i].blocks[2..4] {
+            assert!(
+                b.ran && b.kept.is_empty(),
+                "block {} should run with no channels",
+                b.index
+            );
+        }
         assert!(max_abs_diff(&ld[i], &lm[i]) < 1e-4);
         assert_same_decisions(&format!("image {i}"), &td[i], &tm[i]);
     }

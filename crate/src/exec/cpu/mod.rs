@@ -159,9 +159,20 @@ fn block_dynamic(blk: &Block, x: Planes, th: Thresholds) -> (Planes, Decision) {
         };
         return (y, d);
     }
-    let x = &x;
     let c = gate(&gates.cnet, &pooled); // [P]
     let d = Decision::from_gates(planes, Some(g), Some(c), th);
+    if d.kept.is_empty() {
+        // Running with no channel: conv2 sums nothing, so the block is `relu(g * b2 + shortcut)`,
+        // computed in place on the shortcut, without either convolution's buffers.
+        let mut y = match &blk.projection {
+            Some(sc) => conv(sc, &x, NO_RELU),
+            None => x,
+        };
+        let gb: Vec<f32> = blk.conv2.bias.iter().map(|b| b * g).collect();
+        y.add_relu(&gb);
+        return (y, d);
+    }
+    let x = &x;
     let c = d.c_gates.as_deref().unwrap_or_default();
     let (c1, c2, kept) = (&blk.conv1, &blk.conv2, &d.kept);
     // conv1 computes only the kept filters, read in place, each output scaled by its C-gate

@@ -72,6 +72,19 @@ impl Planes {
             .collect()
     }
 
+    /// `max(x + v[ch], 0)` over each channel `ch`, in place (the border stays zero).
+    pub fn add_relu(&mut self, v: &[f32]) {
+        assert_eq!(v.len(), self.c, "one value per channel");
+        for (ch, &v) in v.iter().enumerate() {
+            for y in 0..self.h {
+                let at = self.at(ch, y, 0);
+                for x in &mut self.data[at..at + self.w] {
+                    *x = relu(*x + v);
+                }
+            }
+        }
+    }
+
     /// `max(x, 0)` in place.
     pub fn relu(mut self) -> Self {
         self.data.iter_mut().for_each(|v| *v = relu(*v));
