@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { inflateRawSync } from 'node:zlib';
 
-import { readCifarBin, readJpegZip, readTestSet, spread, measureTotals, RECORD } from '../../www/js/dataset.js';
+import { readCifarBin, readJpegZip, readTestSet, spread, chunkSize, measureTotals, RECORD } from '../../www/js/dataset.js';
 import { zip } from '../browser/fixtures.mjs';
 
 const CLASSES = ['airplane', 'automobile', 'bird', 'cat', 'deer', 'dog', 'frog', 'horse', 'ship', 'truck'];
@@ -45,6 +45,22 @@ test('spread picks the records lcnet eval --limit picks', () => {
   // first-level spread commutes with a second one when n divides 1,000.
   const sub = spread(10000, 1000);
   assert.deepEqual(spread(1000, 200).map((i) => sub[i]), spread(10000, 200));
+});
+
+test('chunkSize hands out whole batches first, then shorter requests, and every image once', () => {
+  assert.equal(chunkSize(500, 4, 20), 20);
+  assert.equal(chunkSize(100, 4, 20), 13);
+  assert.equal(chunkSize(3, 4, 20), 1);
+  assert.equal(chunkSize(1, 4, 20), 1);
+  assert.equal(chunkSize(7, 1, 5), 4);
+  for (const [n, slots, batch] of [[500, 4, 20], [1000, 8, 20], [37, 2, 20], [5, 4, 1]]) {
+    const sizes = [];
+    for (let left = n; left > 0; left -= sizes.at(-1)) sizes.push(chunkSize(left, slots, batch));
+    assert.equal(sizes.reduce((a, b) => a + b), n);
+    assert.ok(sizes.every((k, i) => k >= 1 && k <= batch && (i === 0 || k <= sizes[i - 1])), `${sizes}`);
+    // The last requests, which decide when the run ends, are single images.
+    assert.ok(sizes.slice(-slots).every((k) => k === 1), `${sizes}`);
+  }
 });
 
 test('readJpegZip lists test/<class>/ files by name and inflates them', async () => {

@@ -14,6 +14,19 @@ export const RECORD = 1 + 3 * PIXELS;
 export const CHUNK = 20;
 
 /**
+ * Images in the next request of a measurement that `slots` requests share: `batch` while much
+ * is left, then smaller, so that the workers run out of work together (with whole chunks, one
+ * worker could sit idle at the end while the other ran the one or two chunks it had queued).
+ * @param {number} left images not yet handed out
+ * @param {number} slots requests in flight at a time (over all workers)
+ * @param {number} batch the largest request
+ * @returns {number} at least 1 (when any are left), at most `batch` and `left`
+ */
+export function chunkSize(left, slots, batch) {
+  return Math.min(left, batch, Math.max(1, Math.ceil(left / (2 * slots))));
+}
+
+/**
  * Reads a CIFAR binary file.
  * @param {Uint8Array} bytes
  * @param {number} numClasses labels must be below it

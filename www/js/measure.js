@@ -75,8 +75,9 @@ async function workersFor(workers) {
  * @param {{workers?: number, network?: 'lcnet'|'static', batch?: number, traces?: boolean}} [o]
  *   CPU workers to use (default: one per core, at most 4); `network: 'static'` runs the gates
  *   off (the baseline of a benchmark, not a point on the curve); `batch` images per request to a
- *   worker, i.e. per WebGPU submission (1 to `CHUNK`, the default); `traces` also returns each
- *   image's whole trace
+ *   worker, i.e. per WebGPU submission (1 to `CHUNK`, the default; with several CPU workers at
+ *   most that, fewer towards the end: `S.chunkSize`); `traces` also returns each image's whole
+ *   trace
  * @returns {Promise<object|null>} {images, correct, accuracy, mean_macs, macs_ratio, tau_l,
  *   tau_c, network, backend, fell_back, workers, batch, ms, per_second, readbacks, predicted,
  *   macs, traces?}; null when cancelled
@@ -111,8 +112,9 @@ export async function measure(n, { workers, network = 'lcnet', batch = S.CHUNK, 
     // Each worker takes the next chunk until none is left (or the run is cancelled).
     const work = async (w) => {
       for (let at = next; at < picks.length && !run.cancel; at = next) {
-        next += batch;
-        const ids = picks.slice(at, at + batch);
+        // One worker (WebGPU's case): `batch` per submission; several: shorter towards the end.
+        next += pool.length > 1 ? S.chunkSize(picks.length - at, 2 * pool.length, batch) : batch;
+        const ids = picks.slice(at, next);
         const images = data.kind === 'bin'
           ? ids.map((i) => ({ rgb: data.rgb(i) }))
           // A copy: a stored file is a view into the whole zip, which must not move to the worker.
