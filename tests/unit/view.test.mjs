@@ -18,6 +18,14 @@ test('formatCount uses three significant digits and SI suffixes', () => {
   assert.equal(V.formatCount(NaN), '–');
 });
 
+test('formatWhole writes whole numbers as toLocaleString("en") does', () => {
+  for (const n of [0, 7, 999, 1000, 10_000, 123_456, 1_000_000, 50_000_000, -1234]) {
+    assert.equal(V.formatWhole(n), n.toLocaleString('en'), String(n));
+  }
+  assert.equal(V.formatWhole(1234.6), '1,235');
+  assert.equal(V.formatWhole(Infinity), '–');
+});
+
 test('macsSummary prints used and saved shares that add up to 100%', () => {
   const s = V.macsSummary(12_300_000, 12_300_000 / 0.38);
   assert.equal(s.text, '12.3 M MACs (38% of static, saves 62%)');

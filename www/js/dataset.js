@@ -4,6 +4,8 @@
 // (`test/<class>/NNNN.jpg`, class by class, then by name). Pure functions, no DOM: the zip's
 // deflated files are inflated by the caller's `inflate`.
 
+import { formatWhole } from './view.js';
+
 const SIDE = 32;
 const PIXELS = SIDE * SIDE;
 /** Bytes of one record of the binary format. */
@@ -36,7 +38,7 @@ export function chunkSize(left, slots, batch) {
  */
 export function readCifarBin(bytes, numClasses) {
   if (!bytes.length || bytes.length % RECORD !== 0) {
-    throw new Error(`not a CIFAR binary file: ${bytes.length.toLocaleString('en')} bytes is not a positive multiple of ${RECORD}`);
+    throw new Error(`not a CIFAR binary file: ${formatWhole(bytes.length)} bytes is not a positive multiple of ${RECORD}`);
   }
   const count = bytes.length / RECORD;
   for (let i = 0; i < count; i++) {

@@ -11,6 +11,7 @@
 import { h, walk, legendTree, SVG_NS } from './draw.js';
 import { heatmapView, heatmapTree, curveLegendTree } from './teach.js';
 import { COLORS, SERIES, LAYOUT, VIRIDIS, FIGURE } from './theme.js';
+import { formatWhole } from './view.js';
 
 export { SVG_NS };
 
@@ -158,7 +159,7 @@ export function heatmapsFigure(stats) {
     x += HEAT.cell + HEAT.gap;
   }
   const title = `${stats.model}: what each block does, per class`;
-  const sub = `${stats.images.toLocaleString('en')} test images at τL ${stats.tau_l.toFixed(2)}, τC ${stats.tau_c.toFixed(2)}`;
+  const sub = `${formatWhole(stats.images)} test images at τL ${stats.tau_l.toFixed(2)}, τC ${stats.tau_c.toFixed(2)}`;
   const width = Math.max(x, ...captions.map((c) => MARGIN + textWidth(c, TYPE.heading)),
     MARGIN + textWidth(title, TYPE.title), MARGIN + textWidth(sub, TYPE.body)) + MARGIN;
 

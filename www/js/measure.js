@@ -41,14 +41,14 @@ function fillSizes(count, label) {
   sel.replaceChildren(...sizes.map((n) => {
     const o = document.createElement('option');
     o.value = String(n);
-    o.textContent = n === count ? `${n.toLocaleString('en')} (all of ${label})` : n.toLocaleString('en');
+    o.textContent = n === count ? `${V.formatWhole(n)} (all of ${label})` : V.formatWhole(n);
     return o;
   }));
   sel.value = String(sizes.includes(200) ? 200 : count);
 }
 
 function progressText(r, totals, tauL, tauC) {
-  return `${r.done.toLocaleString('en')} of ${r.total.toLocaleString('en')} images · ` +
+  return `${V.formatWhole(r.done)} of ${V.formatWhole(r.total)} images · ` +
     `${totals.perSecond.toFixed(1)} images/s · ${V.formatAccuracy(totals.accuracy)} correct so far · ` +
     `${V.formatPercent(totals.macsRatio)} of the static MACs · about ${Math.ceil(totals.etaMs / 1000)} s left ` +
     `(τL ${tauL.toFixed(2)}, τC ${tauC.toFixed(2)})`;
@@ -152,7 +152,7 @@ export async function measure(n, { workers, network = 'lcnet', batch = S.CHUNK, 
       if (pool.length > 1) releaseHelpers({ stop: failed });
     }
     if (run.cancel) {
-      $('measure-status').textContent = `Cancelled after ${r.done.toLocaleString('en')} images; nothing was added to the curve.`;
+      $('measure-status').textContent = `Cancelled after ${V.formatWhole(r.done)} images; nothing was added to the curve.`;
       return null;
     }
     const totals = S.measureTotals(r, staticMacs);
@@ -182,13 +182,13 @@ export async function measure(n, { workers, network = 'lcnet', batch = S.CHUNK, 
     if (network === 'static') {
       // The baseline of a benchmark, not a point of the curve.
       $('measure-status').textContent = `Measured in this browser with the gates off (every block and channel) on ` +
-        `${r.done.toLocaleString('en')} images of ${run.source}: ${V.formatAccuracy(result.accuracy)} correct ` +
+        `${V.formatWhole(r.done)} images of ${run.source}: ${V.formatAccuracy(result.accuracy)} correct ` +
         `(on ${on}, ${totals.perSecond.toFixed(1)} images/s).${fell}`;
       return result;
     }
     state.measured.push({ accuracy: result.accuracy, macs_ratio: result.macs_ratio, tau_l: tauL, tau_c: tauC, images: r.done });
     showCurve();
-    $('measure-status').textContent = `Measured in this browser on ${r.done.toLocaleString('en')} images of ${run.source}: ` +
+    $('measure-status').textContent = `Measured in this browser on ${V.formatWhole(r.done)} images of ${run.source}: ` +
       `${V.formatAccuracy(result.accuracy)} correct at ${V.formatPercent(result.macs_ratio)} of the static MACs ` +
       `(τL ${tauL.toFixed(2)}, τC ${tauC.toFixed(2)}, on ${on}, ${totals.perSecond.toFixed(1)} images/s); ◆ on the curve.${fell}`;
     document.body.dataset.measured = String(state.measured.length);
@@ -225,7 +225,7 @@ export async function useTestSet(file, name) {
     run.data = S.readTestSet(bytes, state.card.config.class_names, inflate);
     run.source = `“${name}”`;
     fillSizes(run.data.count, name);
-    $('measure-status').textContent = `Loaded ${run.data.count.toLocaleString('en')} test images from “${name}”.`;
+    $('measure-status').textContent = `Loaded ${V.formatWhole(run.data.count)} test images from “${name}”.`;
   } catch (e) {
     showError(`Could not use “${name}” as a test set: ${e.message}. The shipped subset stays in use.`);
   }

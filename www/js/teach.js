@@ -10,7 +10,7 @@
 
 import { h } from './draw.js';
 import { SERIES, viridis, textOn } from './theme.js';
-import { formatAccuracy, formatCount, formatPercent, formatMacs } from './view.js';
+import { formatAccuracy, formatCount, formatPercent, formatMacs, formatWhole } from './view.js';
 
 // ---- accuracy / cost curve ------------------------------------------------------------------
 
@@ -57,7 +57,7 @@ export function curveView(card, tauL, tauC, own = []) {
   if (!all.length) return null;
   for (const p of all) p.title = pointTitle(p);
   const measured = own.map(point);
-  for (const p of measured) p.title = `Measured in this browser on ${p.images.toLocaleString('en')} test images: ${pointTitle(p)}`;
+  for (const p of measured) p.title = `Measured in this browser on ${formatWhole(p.images)} test images: ${pointTitle(p)}`;
   const origin = all.find((p) => Math.abs(p.tauL) < SAME && Math.abs(p.tauC) < SAME);
   const series = SWEEPS.map((s) => {
     let points = all.filter((p) => p.sweep === s.id);
@@ -81,7 +81,7 @@ export function curveView(card, tauL, tauC, own = []) {
   const images = near.images || all[0].images || 0;
   const text = exact
     ? `Now: τL ${tauL.toFixed(2)}, τC ${tauC.toFixed(2)}: ${formatAccuracy(near.y)} accuracy at ` +
-      `${formatPercent(near.x)} of the static MACs on ${images.toLocaleString('en')} test images.`
+      `${formatPercent(near.x)} of the static MACs on ${formatWhole(images)} test images.`
     : `τL ${tauL.toFixed(2)}, τC ${tauC.toFixed(2)} was not measured; the ring marks the nearest ` +
       `measured setting, ${pointTitle(near)}.`;
   const ys = all.concat(measured).map((p) => p.y).concat(baseline ? [baseline.y] : []);
@@ -362,7 +362,7 @@ export function statsProblem(stats, card) {
  * @returns {string}
  */
 export function statsNoteText(stats) {
-  return `Measured by ${stats.measured_by} over ${stats.images.toLocaleString('en')} test images at the ` +
+  return `Measured by ${stats.measured_by} over ${formatWhole(stats.images)} test images at the ` +
     `model’s thresholds (τL ${stats.tau_l.toFixed(2)}, τC ${stats.tau_c.toFixed(2)}): ` +
     `${formatAccuracy(stats.accuracy)} correct, ${formatPercent(stats.mean_macs / stats.static_macs)} of the ` +
     'static MACs on average. Click a cell for examples of that class.';
@@ -517,7 +517,7 @@ export function bucketsView(stats) {
     ? `The ${first.images} images the network spent least on (${first.range} of static) are ` +
       `${formatAccuracy(first.accuracy)} correct; the ${last.images} it spent most on (${last.range}) ` +
       `${formatAccuracy(last.accuracy)}. Overall ${formatAccuracy(stats.accuracy)} at ` +
-      `${formatPercent(stats.mean_macs / s)} of static on ${stats.images.toLocaleString('en')} test images.`
+      `${formatPercent(stats.mean_macs / s)} of static on ${formatWhole(stats.images)} test images.`
     : '';
   return { bars, summary };
 }
