@@ -223,7 +223,6 @@ async function load() {
   // One warm-up pass (grey image) so the first real request does not pay for lazy set-up.
   model.classify(grey(), card.config.tau_l, card.config.tau_c);
   const tCpu = performance.now();
-  const cpuMs = await timeRuns(async () => model.classify(grey(), card.config.tau_l, card.config.tau_c));
   if (NO_GPU) {
     webgpu = { available: false, adapter: null, note: 'WebGPU is not used by this helper worker' };
     gpuSetUp = Promise.resolve();
@@ -232,7 +231,7 @@ async function load() {
     startGpuSetUp = () => {
       if (!gpuSetUp) {
         const before = backend;
-        gpuSetUp = setUpGpu(cpuMs);
+        gpuSetUp = setUpGpu();
         // In the background: the page hears when WebGPU is ready (and whether it now runs there).
         if (WANT_BACKEND !== 'webgpu') gpuSetUp.then(() => postMessage({ status: 'backend', backend, webgpu, rerun: backend !== before }));
       }
@@ -273,11 +272,12 @@ async function timeRuns(f) {
 }
 
 // Sets up WebGPU, times it against the CPU on the warm-up image and, unless the page chose a
-// backend, moves single images to the faster one. `webgpu.gpu_ms` is the set-up time.
-async function setUpGpu(cpuMs) {
+// backend, moves single images to the faster one. `webgpu.gpu_ms` is the set-up time. The CPU is
+// timed here, not while loading: the page's first image does not wait for it.
+async function setUpGpu() {
+  const ms = { cpu: await timeRuns(async () => model.classify(grey(), card.config.tau_l, card.config.tau_c)), webgpu: null };
   const t = performance.now();
   let ok = await startGpu();
-  const ms = { cpu: cpuMs, webgpu: null };
   if (ok) {
     try {
       ms.webgpu = await timeRuns(() => gpu.classify(grey(), card.config.tau_l, card.config.tau_c));
