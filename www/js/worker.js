@@ -273,9 +273,11 @@ async function timeRuns(f) {
 
 // Sets up WebGPU, times it against the CPU on the warm-up image and, unless the page chose a
 // backend, moves single images to the faster one. `webgpu.gpu_ms` is the set-up time. The CPU is
-// timed here, not while loading: the page's first image does not wait for it.
+// timed here, not while loading, so the page's first image does not wait for it (unless the
+// address asks for WebGPU, whose set-up then comes before ready).
 async function setUpGpu() {
-  const ms = { cpu: await timeRuns(async () => model.classify(grey(), card.config.tau_l, card.config.tau_c)), webgpu: null };
+  const cpu = await timeRuns(async () => model.classify(grey(), card.config.tau_l, card.config.tau_c));
+  const ms = { cpu, webgpu: null };
   const t = performance.now();
   let ok = await startGpu();
   if (ok) {
