@@ -30,6 +30,21 @@ pub struct Config {
     pub mean: [f32; 3],
     pub std: [f32; 3],
     pub bn_eps: f64,
+    /// What a running block whose C-gates are all closed does (cards without it: `bias`).
+    #[serde(default)]
+    pub empty_block: EmptyBlock,
+}
+
+/// A block whose L-gate is open but whose C-gates are all at or below their threshold.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum EmptyBlock {
+    /// It runs: neither convolution has a channel to compute, but the second batch norm's bias,
+    /// scaled by the L-gate, is added to the shortcut (the first recipes trained this).
+    #[default]
+    Bias,
+    /// It is skipped as a block (a recipe trained with `--empty-skip`); its C-Net still ran.
+    Skip,
 }
 
 /// The largest networks a model card may describe.
@@ -152,6 +167,7 @@ impl Config {
             mean: [0.4914, 0.4822, 0.4465],
             std: [0.2470, 0.2435, 0.2616],
             bn_eps: 1e-5,
+            empty_block: EmptyBlock::Bias,
         }
     }
 }

@@ -2,6 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::dynamics::ImageDecisions;
 use crate::{trace, Executor, LcNet, Mode, Result, Thresholds, Trace};
 
 /// Results of one pass over a labelled set.
@@ -32,6 +33,9 @@ pub struct EvalResult {
     pub block_ran: Vec<Vec<bool>>,
     /// Per image, per block: how many inner channels were computed.
     pub block_kept: Vec<Vec<usize>>,
+    /// Per image: its decisions, which [`crate::dynamics::dynamics`] reads (not serialized).
+    #[serde(skip)]
+    pub decisions: Vec<ImageDecisions>,
 }
 
 /// Images per call to the executor (the reference executor batches them).
@@ -128,5 +132,6 @@ pub fn summarize(net: &LcNet, th: Thresholds, labels: Vec<usize>, traces: &[Trac
         confidence,
         block_ran,
         block_kept,
+        decisions: traces.iter().map(ImageDecisions::from).collect(),
     }
 }

@@ -25,6 +25,7 @@ pub mod bench;
 pub mod config;
 pub mod counter;
 pub mod decision;
+pub mod dynamics;
 pub mod error;
 pub mod eval;
 pub mod exec;
@@ -36,7 +37,7 @@ pub mod stats;
 pub mod sweep;
 pub mod trace;
 
-pub use config::{Config, ModelCard, WeightsDtype};
+pub use config::{Config, EmptyBlock, ModelCard, WeightsDtype};
 pub use decision::{Decision, Thresholds};
 pub use error::{Error, Result};
 pub use exec::{Executor, Mode};

@@ -17,6 +17,10 @@ pub struct ClassStats {
     pub run_rate: Vec<f64>,
     /// Per block: mean number of inner channels computed (0 when the block was skipped).
     pub mean_kept: Vec<f64>,
+    /// Per block: the fraction of this class's images for which the block ran with no inner
+    /// channel computed (only its shortcut and a bias); counted in `run_rate` too.
+    #[serde(default)]
+    pub empty_rate: Vec<f64>,
 }
 
 /// Images whose cost falls in `[macs_lo, macs_hi]`.
@@ -51,6 +55,12 @@ pub fn per_class(r: &EvalResult, class_names: &[String]) -> Vec<ClassStats> {
                     .collect(),
                 mean_kept: (0..blocks)
                     .map(|b| idx.iter().map(|&i| r.block_kept[i][b] as f64).sum::<f64>() / n)
+                    .collect(),
+                empty_rate: (0..blocks)
+                    .map(|b| {
+                        let empty = |&&i: &&usize| r.block_ran[i][b] && r.block_kept[i][b] == 0;
+                        idx.iter().filter(empty).count() as f64 / n
+                    })
                     .collect(),
             }
         })

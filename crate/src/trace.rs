@@ -29,8 +29,9 @@ pub struct BlockTrace {
     pub l_gate: Option<f32>,
     /// Whether the residual branch was computed.
     pub ran: bool,
-    /// C-gates of the inner channels; `None` when the block was skipped (C-Net not evaluated) or
-    /// the model has no gates.
+    /// C-gates of the inner channels; `None` when the C-Net did not run (the L-gate skipped the
+    /// block) or the model has no gates. A model whose empty blocks are skipped
+    /// (`EmptyBlock::Skip`) has them for a block skipped because every channel closed.
     pub c_gates: Option<Vec<f32>>,
     /// Indices of the inner channels that were computed (empty when skipped).
     pub kept: Vec<usize>,
@@ -100,9 +101,10 @@ pub struct BlockCost {
 }
 
 impl BlockCost {
-    /// MACs of this block for a decision (`kept` = number of computed channels).
-    pub fn spent(&self, ran: bool, kept: usize) -> u64 {
-        if ran {
+    /// MACs of this block for a decision: `c_net` whether its C-Net ran, `kept` the number of
+    /// computed channels.
+    pub fn spent(&self, c_net: bool, kept: usize) -> u64 {
+        if c_net {
             self.fixed + self.cnet + kept as u64 * self.per_channel
         } else {
             self.fixed
@@ -189,7 +191,7 @@ impl BlockTrace {
             size_out: s.size_out,
             // No L-gate means no gating network ran (a static model or the static mode).
             macs: match d.l_gate {
-                Some(_) => blk.cost.spent(d.ran, d.kept.len()),
+                Some(_) => blk.cost.spent(d.c_net_ran(), d.kept.len()),
                 None => blk.cost.static_macs,
             },
             static_macs: blk.cost.static_macs,

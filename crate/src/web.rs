@@ -36,6 +36,18 @@ pub fn relaxed_simd_enabled() -> bool {
     cfg!(target_feature = "relaxed-simd")
 }
 
+/// The dynamics (`crate::dynamics`) of traces (an array of trace objects, e.g. those of a
+/// `measure` run with traces; only `macs` and each block's `planes`, `ran` and `kept` are read).
+#[wasm_bindgen]
+pub fn dynamics(traces: JsValue) -> Result<JsValue, JsError> {
+    let images: Vec<crate::dynamics::ImageDecisions> =
+        serde_wasm_bindgen::from_value(traces).map_err(|e| JsError::new(&e.to_string()))?;
+    if let Some(why) = crate::dynamics::check(&images) {
+        return Err(JsError::new(&why));
+    }
+    to_js(&crate::dynamics::dynamics(&images))
+}
+
 /// A loaded LC-Net on the wasm CPU path.
 #[wasm_bindgen]
 pub struct Model {

@@ -280,7 +280,15 @@ fn decide_matches_reference() {
     // dropped, another running one. The CPU rule (`Block::decide`): a gate <= tau is skipped.
     let l_gates = [0.8f32, 0.3, 0.8, 0.5];
     let c_gates = [c.to_vec(), c.to_vec(), vec![0.1; planes], c.to_vec()];
-    let d = pollster::block_on(decide::run(ctx, th, &l_gates, &c_gates.concat(), groups)).unwrap();
+    let d = pollster::block_on(decide::run(
+        ctx,
+        th,
+        EmptyBlock::Bias,
+        &l_gates,
+        &c_gates.concat(),
+        groups,
+    ))
+    .unwrap();
     let mut chosen = Vec::new();
     for (i, (&g, cg)) in l_gates.iter().zip(&c_gates).enumerate() {
         let ran = g > th.tau_l;
@@ -325,7 +333,15 @@ fn decide_matches_reference() {
     );
     assert_eq!(d.sel, selection(planes, &chosen));
     // No image runs the block: nothing after it is dispatched.
-    let d = pollster::block_on(decide::run(ctx, th, &[0.1, 0.2], &[0.9; 16], groups)).unwrap();
+    let d = pollster::block_on(decide::run(
+        ctx,
+        th,
+        EmptyBlock::Bias,
+        &[0.1, 0.2],
+        &[0.9; 16],
+        groups,
+    ))
+    .unwrap();
     assert_eq!(d.gate_args[2..4], [0, 0]);
     assert_eq!([d.conv_args[1], d.conv_args[5], d.conv_args[8]], [0, 0, 0]);
 }
@@ -443,6 +459,41 @@ fn network_with_every_channel_skipped_keeps_the_bias() {
         &g,
         &cpu(&net, &rgb, Via::ReferenceMasked, th),
     );
+}
+
+/// `EmptyBlock::Skip` on the GPU: a block whose C-gates all close (stage2.0 with a projection,
+/// stage2.1 identity) is skipped, as on the reference, in one batch with other images.
+#[test]
+fn network_skips_an_empty_block_when_the_card_says_so() {
+    let Some(ctx) = ctx() else { return };
+    let mut cfg = tiny_config(true);
+    cfg.empty_block = lcnet::EmptyBlock::Skip;
+    let mut tensors = random_tensors(&cfg, 3);
+    let dev = Device::Cpu;
+    for block in ["stage2.0", "stage2.1"] {
+        tensors.insert(
+            format!("{block}.cnet.fc2.bias"),
+            Tensor::full(-50f32, 16, &dev).unwrap(),
+        );
+        tensors.insert(
+            format!("{block}.lnet.fc2.bias"),
+            Tensor::full(5f32, 1, &dev).unwrap(),
+        );
+    }
+    let net = model_from(&cfg, &tensors);
+    let gpu = GpuModel::with_batch(ctx, &net, 3).unwrap();
+    let th = Thresholds {
+        tau_l: 0.0,
+        tau_c: 0.0,
+    };
+    let rgb = random_rgb(&cfg, 3, 3);
+    let per = cfg.image_size * cfg.image_size * 3;
+    let images: Vec<&[u8]> = rgb.chunks(per).collect();
+    let traces = pollster::block_on(gpu.run(&images, Mode::Dynamic, th)).unwrap();
+    for (g, img) in traces.iter().zip(&images) {
+        assert!(g.blocks[2..4].iter().all(|b| !b.ran && b.c_gates.is_some()));
+        assert_same("empty skip", g, &cpu(&net, img, Via::ReferenceMasked, th));
+    }
 }
 
 #[test]

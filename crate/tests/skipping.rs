@@ -210,3 +210,46 @@ fn static_direct_path_matches_candle() {
         }
     }
 }
+
+/// A model trained to skip a block whose C-gates all close (`EmptyBlock::Skip`): such a block
+/// computes what a block its L-gate skipped computes, on the CPU path and in the dense masked
+/// reference; its trace says skipped, with the C-gates its C-Net computed, and its MACs count
+/// the C-Net.
+#[test]
+fn with_empty_skip_a_block_with_every_channel_closed_is_skipped() {
+    let mut cfg = tiny_config(true);
+    cfg.empty_block = lcnet::EmptyBlock::Skip;
+    let mut empty = random_tensors(&cfg, 3);
+    let mut closed = empty.clone();
+    let dev = candle_core::Device::Cpu;
+    let full = |v: f32, n: usize| candle_core::Tensor::full(v, n, &dev).unwrap();
+    for block in ["stage2.0", "stage2.1"] {
+        // L-gate open, every C-gate closed; in `closed` the L-gate closes the block instead.
+        empty.insert(format!("{block}.cnet.fc2.bias"), full(-50.0, 16));
+        empty.insert(format!("{block}.lnet.fc2.bias"), full(5.0, 1));
+        closed.insert(format!("{block}.lnet.fc2.bias"), full(-50.0, 1));
+    }
+    let (net, net_closed) = (model_from(&cfg, &empty), model_from(&cfg, &closed));
+    let rgb = random_rgb(&cfg, 2, 3);
+    let th = Thresholds {
+        tau_l: 0.0,
+        tau_c: 0.0,
+    };
+    let (ld, td) = run(&net, &rgb, 2, Via::CpuDynamic, th);
+    let (lm, tm) = run(&net, &rgb, 2, Via::ReferenceMasked, th);
+    let (lc, tc) = run(&net_closed, &rgb, 2, Via::CpuDynamic, th);
+    for i in 0..2 {
+        for (b, blk) in td[i].blocks[2..4].iter().zip(&net.blocks()[2..4]) {
+            assert!(!b.ran && b.kept.is_empty(), "block {} is skipped", b.index);
+            assert!(b.c_gates.is_some(), "block {}: its C-Net ran", b.index);
+            assert_eq!(b.macs, blk.cost.fixed + blk.cost.cnet);
+        }
+        assert!(tc[i].blocks[2..4]
+            .iter()
+            .all(|b| !b.ran && b.c_gates.is_none()));
+        assert!(max_abs_diff(&ld[i], &lm[i]) < 1e-4);
+        assert_same_decisions(&format!("image {i}"), &td[i], &tm[i]);
+        // The same output as the blocks skipped by their L-gates (the rest of the net is equal).
+        assert!(max_abs_diff(&ld[i], &lc[i]) < 1e-5);
+    }
+}

@@ -47,6 +47,11 @@ fn check(seed: u64) -> bool {
             let kept: usize = idx.iter().map(|&i| r.block_kept[i][b]).sum();
             assert!((c.mean_kept[b] - kept as f64 / idx.len() as f64).abs() < 1e-12);
             assert!(c.mean_kept[b] <= net.blocks()[b].shape.planes as f64);
+            let empty = idx
+                .iter()
+                .filter(|&&i| r.block_ran[i][b] && r.block_kept[i][b] == 0)
+                .count();
+            assert!((c.empty_rate[b] - empty as f64 / idx.len() as f64).abs() < 1e-12);
             // Images of one class that kept different numbers of channels in this block.
             varied |= idx
                 .iter()
@@ -200,4 +205,77 @@ fn confidence_threshold_follows_the_accuracy_below_it() {
     // A model that is right everywhere is never called unsure.
     r.predictions.iter_mut().for_each(|p| *p = 0);
     assert_eq!(lcnet::stats::confidence(&r).unsure_below, 0.0);
+}
+
+/// The dynamics of random models' decisions against a brute-force count over every pair of
+/// images and every image's path.
+#[test]
+fn dynamics_match_a_brute_force_count() {
+    // The check means something only if some model's images took different paths.
+    let varied = (0..8).filter(|&seed| check_dynamics(seed)).count();
+    assert!(varied > 0, "no seed gave two block paths");
+}
+
+/// Checks one random model's dynamics; returns whether its images took more than one path.
+fn check_dynamics(seed: u64) -> bool {
+    let cfg = tiny_config(true);
+    let net = random_model(&cfg, seed);
+    let n = 40;
+    let rgb = random_rgb(&cfg, n, seed);
+    let samples = labelled(&cfg, &rgb, 3);
+    let r = evaluate(&Cpu::new(&net), &samples, Mode::Dynamic, TH).unwrap();
+    let d = lcnet::dynamics::dynamics(&r.decisions);
+    let paths: Vec<&Vec<bool>> = r.block_ran.iter().collect();
+    let mut distinct = paths.clone();
+    distinct.sort();
+    distinct.dedup();
+    assert_eq!(d.paths, distinct.len());
+    let top = distinct
+        .iter()
+        .map(|p| paths.iter().filter(|q| **q == *p).count())
+        .max()
+        .unwrap();
+    assert_eq!(d.top_paths[0].images, top);
+    // Every pair: blocks run by one image only, and channels computed by one image only.
+    let channels = |i: usize| -> Vec<(usize, usize)> {
+        r.decisions[i]
+            .blocks
+            .iter()
+            .enumerate()
+            .filter(|(_, b)| b.ran)
+            .flat_map(|(k, b)| b.kept.iter().map(move |&c| (k, c)))
+            .collect()
+    };
+    let (mut blocks, mut chans) = (Vec::new(), Vec::new());
+    for i in 0..n {
+        for j in i + 1..n {
+            blocks.push(
+                (0..paths[i].len())
+                    .filter(|&b| paths[i][b] != paths[j][b])
+                    .count(),
+            );
+            let (a, b) = (channels(i), channels(j));
+            let only = |x: &[(usize, usize)], y: &[(usize, usize)]| {
+                x.iter().filter(|c| !y.contains(c)).count()
+            };
+            chans.push(only(&a, &b) + only(&b, &a));
+        }
+    }
+    let median = |mut v: Vec<usize>| {
+        v.sort_unstable();
+        (v[(v.len() - 1) / 2] + v[v.len() / 2]) as f64 / 2.0
+    };
+    assert_eq!(d.median_blocks_differ, Some(median(blocks)));
+    assert_eq!(d.median_channels_differ, Some(median(chans)));
+    for b in 0..paths[0].len() {
+        let ran = paths.iter().filter(|p| p[b]).count();
+        assert_eq!(d.run_rate[b], ran as f64 / n as f64);
+    }
+    let mut macs = r.macs.clone();
+    macs.sort_unstable();
+    assert_eq!(
+        d.macs_tenths[0],
+        (macs[0] + macs[1] + macs[2] + macs[3]) as f64 / 4.0
+    );
+    d.paths > 1
 }

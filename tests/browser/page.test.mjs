@@ -247,7 +247,7 @@ for (const backend of BACKENDS) test(`the benchmark on ${backend} reports static
   assert.ok(r.static_ms > 0 && r.dynamic_ms > 0);
   assert.ok(r.macs <= r.static_macs * 1.05);
   const text = await page.locator('#bench-result').innerText();
-  assert.match(text, /^Gates off .* ms · LC-Net .* ms \(.*× (faster|slower), median of 20 runs each, on (.*)\)$/);
+  assert.match(text, /^Gates off .* ms · LC-Net .* ms \(.*× (faster|slower), median of 20 warm runs each, on (.*)\)$/);
   // The GPU path decides on the GPU: one readback per image, and the page says so.
   if (backend === 'webgpu') {
     assert.equal(r.readbacks_per_image, 1);

@@ -65,7 +65,7 @@ test('the tour drives the page to its end and back, and closes with Escape', asy
   const [two, three, four] = seen;
   assert.equal(two.state.pinned, cheap, 'step 2 pins the cheap image as A');
   assert.equal(two.state.source, dear, 'and shows the costliest as B');
-  assert.match(two.text, /cost .* MACs more than/);
+  assert.match(two.text, /costs .* as much \(.* MACs more\)/);
   assert.ok(three.state.tauC > card.config.tau_c, 'step 3 raises τC');
   assert.equal(three.state.tauL, Math.fround(card.config.tau_l));
   assert.match(three.text, /accuracy at .* of the static MACs on .* test images/);
@@ -201,15 +201,110 @@ test('print emulation renders a handout without controls', async () => {
     for (const sel of ['.page-tools', '#drop', '.camera', '.backend-toggle', '.export', '#bench-btn']) {
       assert.equal(await page.locator(sel).first().isVisible(), false, `${sel} is not printed`);
     }
-    for (const sel of ['#viz .block', '#curve svg', '#heatmaps table', '#glossary']) {
+    for (const sel of ['#viz .block', '#curve svg', '#heatmaps table', '#glossary', '#dynamics .dyn-path']) {
       assert.equal(await page.locator(sel).first().isVisible(), true, `${sel} is printed`);
     }
+    // It opens with the summary, from the measurements; no screen instruction, slider, sort menu
+    // or empty compare card is printed.
+    const first = await page.evaluate(() => Array.from(document.querySelectorAll('main > section'))
+      .find((el) => el.getBoundingClientRect().height > 0).id);
+    assert.equal(first, 'print-summary');
+    assert.match(await page.locator('#print-summary').innerText(), /lcnet-resnet56[\s\S]*The paper reports[\s\S]*How dynamic it is/);
+    for (const sel of ['.screen-only', '#thresholds', '.examples-head .sort', '#dynamics-run', '#curve-zoom']) {
+      assert.equal(await page.locator(sel).first().isVisible(), false, `${sel} is not printed`);
+    }
+    if (!(await page.evaluate(() => 'pair' in document.getElementById('compare-card').dataset))) {
+      assert.equal(await page.locator('#compare-card').isVisible(), false, 'the compare card without a comparison is not printed');
+    }
+    const screenWords = await page.evaluate(() => {
+      const shown = (el) => el.getClientRects().length > 0 && getComputedStyle(el).visibility !== 'hidden';
+      const texts = [];
+      const walker = document.createTreeWalker(document.querySelector('main'), NodeFilter.SHOW_TEXT);
+      for (let n = walker.nextNode(); n; n = walker.nextNode()) {
+        if (/\b(Hover|Click a|click a|Drag|Tab for)\b/.test(n.textContent) && shown(n.parentElement)) texts.push(n.textContent.trim());
+      }
+      return texts;
+    });
+    assert.deepEqual(screenWords, [], 'no screen instruction is printed');
     await page.screenshot({ path: await artifact('handout-print.png'), fullPage: true });
     const pdf = await page.pdf({ format: 'A4', printBackground: true });
     assert.equal(pdf.subarray(0, 5).toString(), '%PDF-');
   } finally {
     await page.emulateMedia({ media: 'screen' });
   }
+});
+
+test('at 390 px no text is under 11 px and the curve, the diagram and the heatmaps stay readable', async () => {
+  await page.setViewportSize({ width: 390, height: 800 });
+  try {
+    await page.evaluate(() => new Promise((ok) => requestAnimationFrame(() => requestAnimationFrame(ok))));
+    const small = await page.evaluate(() => {
+      const out = [];
+      const walker = document.createTreeWalker(document.querySelector('main'), NodeFilter.SHOW_TEXT);
+      for (let n = walker.nextNode(); n; n = walker.nextNode()) {
+        const el = n.parentElement;
+        if (!n.textContent.trim() || !el.getClientRects().length) continue;
+        // The rendered size: an SVG's text scales with its viewBox.
+        const r = document.createRange();
+        r.selectNodeContents(n);
+        const box = r.getBoundingClientRect();
+        if (!box.height) continue;
+        let px = parseFloat(getComputedStyle(el).fontSize);
+        const svg = el.closest('svg');
+        if (svg && svg.viewBox.baseVal && svg.viewBox.baseVal.width) px *= svg.getBoundingClientRect().width / svg.viewBox.baseVal.width;
+        if (px < 10.95) out.push(`${n.textContent.trim().slice(0, 30)} (${px.toFixed(1)} px, ${el.closest('[id]')?.id})`);
+      }
+      return out;
+    });
+    assert.deepEqual(small, [], 'text under 11 px at 390 px');
+    // The curve's tick labels do not overlap each other.
+    const ticks = await page.locator('#curve svg text.tick').evaluateAll((els) => els.map((e) => e.getBoundingClientRect()).map((b) => [b.left, b.right, b.top]));
+    for (let i = 1; i < ticks.length; i++) {
+      if (ticks[i][2] === ticks[i - 1][2]) assert.ok(ticks[i][0] >= ticks[i - 1][1] - 0.5, 'curve ticks overlap');
+    }
+    // Every block of a heatmap can be reached: the tables scroll inside their card (not the
+    // page), and the page says so.
+    const cols = await page.locator('#heatmaps table').first().locator('thead th.hm-col').count();
+    assert.equal(cols, 27);
+    const scroll = await page.locator('#heatmaps').evaluate((el) => ({ overflow: getComputedStyle(el).overflowX, wide: el.scrollWidth > el.clientWidth }));
+    if (scroll.wide) {
+      assert.equal(scroll.overflow, 'auto');
+      assert.equal(await page.locator('.narrow-only').first().isVisible(), true);
+    }
+    // Labels of the accuracy buckets and of the cost tenths do not run into each other.
+    for (const sel of ['#buckets .bucket-value', '#buckets .bucket-range', '#dynamics .dyn-bar-label']) {
+      const boxes = await page.locator(sel).evaluateAll((els) => els.map((e) => {
+        const r = document.createRange();
+        r.selectNodeContents(e);
+        const b = r.getBoundingClientRect();
+        return [b.left, b.right];
+      }));
+      for (let i = 1; i < boxes.length; i++) assert.ok(boxes[i][0] >= boxes[i - 1][1] - 0.5, `${sel} ${i} overlaps its neighbour`);
+    }
+    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    assert.ok(overflow <= 0, `the page scrolls sideways by ${overflow}px`);
+  } finally {
+    await page.setViewportSize({ width: 1280, height: 900 });
+  }
+});
+
+test('at 390 px the tour card never covers the card it explains', async () => {
+  await page.setViewportSize({ width: 390, height: 800 });
+  try {
+    await page.locator('#tour-start').click();
+    for (let n = 1; n <= 5; n++) {
+      if (n > 1) await page.locator('#tour-next').click();
+      await atStep(n);
+      const [tour, target] = await page.evaluate(() => [document.getElementById('tour'), document.querySelector('.tour-target')]
+        .map((el) => el.getBoundingClientRect()).map((r) => ({ top: r.top, bottom: r.bottom })));
+      assert.ok(tour.bottom <= target.top + 1, `step ${n}: the tour card (bottom ${tour.bottom}) covers its card (top ${target.top})`);
+    }
+    await page.keyboard.press('Escape');
+  } finally {
+    await page.setViewportSize({ width: 1280, height: 900 });
+    await page.locator('#reset-all').click();
+  }
+  errors.assertNone();
 });
 
 test('axe-core finds no accessibility violations', async () => {

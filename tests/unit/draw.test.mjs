@@ -139,3 +139,13 @@ test('every CSS variable style.css uses is defined by theme.js, and it has no co
   assert.doesNotMatch(css, /#[0-9a-f]{3,8}\b/i, 'colours belong in theme.js');
   assert.doesNotMatch(css, /\brgba?\(/i, 'colours belong in theme.js');
 });
+
+test('the visualizer draws a block that ran with no channel as such', () => {
+  const view = buildView(syntheticTrace(20, { tauC: 2 }));
+  const tiles = view.stages.flatMap((s) => s.blocks).map((b) => D.blockTree(b, 30));
+  const empty = tiles.filter((t) => t.attrs['data-empty'] === 'true');
+  assert.ok(empty.length > 0);
+  for (const t of empty) assert.equal(t.attrs.class, 'block block-ran block-empty');
+  const legend = D.legendTree({ tauL: 0, tauC: 0 });
+  assert.ok(legend.children.some((li) => li.children[0].attrs.class === 'sw sw-block-empty'));
+});

@@ -95,8 +95,15 @@ test('compareView aligns two traces block by block and states the cost differenc
     assert.equal(x.differs, a.blocks[i].kept.length !== b.blocks[i].kept.length);
   }
   assert.ok(b.macs < a.macs);
-  assert.match(cv.diffText, /^A \(a\.png\) cost .* MACs more than B \(b\.png\)/);
+  assert.match(cv.diffText, /^A \(a\.png\) costs (\d+)% of the static network’s MACs, B \(b\.png\) (\d+)%: A costs \d\.\d\d× as much \(.* MACs more\)\.$/);
+  const pct = (t) => `${Math.round((100 * t.macs) / t.static_macs)}%`;
+  assert.match(cv.diffText, new RegExp(`costs ${pct(a)} of .* B \\(b\\.png\\) ${pct(b)}:`));
+  assert.match(cv.diffText, new RegExp(`${(a.macs / b.macs).toFixed(2)}× as much`));
   assert.equal(cv.same, cv.blocks.filter((x) => !x.differs).length);
+  // Run/skip differences and channel-count differences are counted apart.
+  assert.equal(cv.runDiffers, cv.blocks.filter((x) => x.a.ran !== x.b.ran).length);
+  assert.equal(cv.keptDiffers, cv.blocks.filter((x) => x.a.ran && x.b.ran && x.a.kept !== x.b.kept).length);
+  assert.match(cv.sameText, new RegExp(`^Run or skipped: different in ${cv.runDiffers} of 9 blocks\\. Of the \\d+ blocks both ran, ${cv.keptDiffers} computed`));
   const tree = T.compareTree(cv, { a: 'a.png', b: 'b.png' });
   const cells = nodes(tree, (n) => n.attrs.class && n.attrs.class.startsWith('cmp-cell'));
   assert.equal(cells.length, 18);
@@ -112,7 +119,7 @@ function stats() {
   const blocks = [0, 1, 2].map((i) => ({ index: i, stage: i, position: 0, planes: [16, 32, 64][i], static_macs: 1000 }));
   const classes = labels.map((label, c) => ({
     class: c, label, images: 1000, accuracy: 0.5 + c / 40, mean_macs: 3000,
-    run_rate: [1, c / 10, 0.5], mean_kept: [8, 16 * (c / 10), 0],
+    run_rate: [1, c / 10, 0.5], mean_kept: [8, 16 * (c / 10), 0], empty_rate: [0, 0, 0.5],
   }));
   const examples = [];
   for (let c = 0; c < 10; c++) {
@@ -252,4 +259,92 @@ test('points measured in this browser are drawn on the curve and in its legend',
   const legend = JSON.stringify(T.curveLegendTree(cv));
   assert.match(legend, /measured in this browser/);
   assert.doesNotMatch(JSON.stringify(T.curveLegendTree(T.curveView(card(), 0, 0))), /measured in this browser/);
+});
+
+test('without smaller static networks the curve says the comparison is not measured', () => {
+  const cv = T.curveView(card(), 0, 0);
+  assert.equal(cv.frontier, null);
+  assert.match(cv.frontierText, /^Not measured/);
+  assert.equal(nodes(T.curveTree(cv), (n) => n.attrs && n.attrs.class === 'frontier').length, 0);
+});
+
+test('the frontier of smaller static networks is drawn and LC-Net placed against it', () => {
+  const c = card();
+  c.results.rust.frontier = [
+    { depth: 14, accuracy: 0.86, macs_ratio: 0.2, images: 10000 },
+    { depth: 8, accuracy: 0.8, macs_ratio: 0.1, images: 10000 },
+    { depth: 20, accuracy: 0.9, macs_ratio: 0.5, images: 10000 },
+  ];
+  const cv = T.curveView(c, 0, 0);
+  // Cheapest first, the full static network (0.92 at 100%) closing the line.
+  assert.deepEqual(cv.frontier.map((p) => p.depth), [8, 14, 20, 20]);
+  assert.deepEqual(cv.frontier.map((p) => p.x), [0.1, 0.2, 0.5, 1]);
+  const squares = nodes(T.curveTree(cv), (n) => n.tag === 'rect' && n.attrs['data-depth']);
+  assert.equal(squares.length, 4);
+  // LC-Net at 40%, 91%: the line from ResNet-14 (20%, 86%) to ResNet-20 (50%, 90%) gives
+  // 86 + 4 * 20 / 30 = 88.67% there.
+  assert.match(cv.frontierText, /At 40% of the MACs LC-Net reaches 91\.0%; .* reach 88\.7% at that cost \(on the line from ResNet-14 to ResNet-20\): LC-Net is 2\.3 points above them/);
+  // Below the cheapest static network the text says it is outside the measured range.
+  assert.match(T.frontierText(cv.frontier, { x: 0.05, y: 0.7 }), /outside the range .* \(10% to 100%\)/);
+  assert.match(T.frontierText(cv.frontier, { x: 0.2, y: 0.85 }), /1\.0 points below them/);
+  const legend = nodes(T.curveLegendTree(cv), (n) => typeof n === 'object' && n.tag === 'span' && n.children[0] === 'smaller static ResNets, same recipe');
+  assert.equal(legend.length, 1);
+});
+
+test('a heatmap marks the blocks that mostly ran with no channel, and says so', () => {
+  const hv = T.heatmapView(stats(), 'run');
+  // Block 3 runs for half of every class's images, each time with no channel computed.
+  assert.ok(hv.rows.every((r) => r.cells[2].empty && !r.cells[0].empty && !r.cells[1].empty));
+  assert.match(hv.rows[0].cells[2].text, /runs for 50% of the 1000 airplane images, 50% of them with no channel computed/);
+  const tree = T.heatmapTree(hv, null);
+  assert.equal(nodes(tree, (n) => n.tag === 'button' && /hm-empty/.test(n.attrs.class)).length, 10);
+  assert.match(nodes(tree, (n) => n.tag === 'caption')[0].children[1].children[0], /a dot: mostly ran with no channel computed/);
+  // stats.json without empty_rate (an older lcnet stats) marks nothing.
+  const old = stats();
+  for (const c of old.classes) delete c.empty_rate;
+  assert.ok(T.heatmapView(old, 'run').rows.every((r) => r.cells.every((c) => !c.empty)));
+});
+
+test('the handout summary says what the model costs, loses, and how dynamic it is', async () => {
+  const { summaryLines } = await import('../../www/js/summary.js');
+  const c = card();
+  c.config = { depth: 20, gated: true, tau_l: 0, tau_c: 0, num_classes: 10 };
+  c.results.rust.dynamic = { accuracy: 0.91, macs_ratio: 0.4, images: 10000 };
+  const s = stats();
+  s.dynamics = {
+    images: 10000, run_rate: [1, 0.5, 0], empty_rate: [0, 0, 0], dynamic_blocks: 1, always_run: [0], never_run: [2],
+    paths: 2, top_paths: [{ ran: [true, false, false], images: 5000 }, { ran: [true, true, false], images: 5000 }],
+    near_top_path: 10000, median_blocks_differ: 1, median_channels_differ: 20, macs_tenths: [1000, 3000],
+  };
+  const lines = summaryLines(c, s);
+  assert.match(lines[0], /ResNet-20/);
+  assert.match(lines[1], /91\.0% at 40% of the MACs, 1\.0 points less accurate than the full static ResNet-20/);
+  assert.match(lines[2], /^Not measured/);
+  assert.match(lines[3], /^How dynamic it is, over the 10,000 test images .*: Most images \(5,000 of 10,000, 50%\)/);
+  // Without stats.json the summary has no dynamics line.
+  assert.equal(summaryLines(c, null).length, 3);
+});
+
+test('zoomed, the curve spans the measured range; the full network is a line marked off to the right', () => {
+  const cv = T.curveView(card(), 0, 0, [], { zoom: true });
+  // Measured x from 0.20 to 0.40: the axis runs 20% to 40% in 5% steps.
+  assert.deepEqual([cv.xMin, cv.xMax], [0.2, 0.4]);
+  const tree = T.curveTree(cv, T.curveBox(390));
+  assert.equal(tree.attrs.viewBox, '0 0 390 300');
+  const ticks = nodes(tree, (n) => n.attrs && n.attrs.class === 'tick' && /%$/.test(n.children[0]) && n.attrs['text-anchor'] === 'middle');
+  assert.deepEqual(ticks.map((t) => t.children[0]), ['20%', '25%', '30%', '35%', '40%']);
+  const base = nodes(tree, (n) => n.attrs && n.attrs.class === 'baseline')[0];
+  assert.equal(nodes(base, (n) => n.tag === 'rect').length, 0, 'the 100% square is off the zoomed axis');
+  assert.match(nodes(base, (n) => n.tag === 'text')[0].children[0], /full static ResNet \(at 100% of the MACs\)/);
+  // A collapse at high thresholds (accuracy near chance) is left out of the zoomed axes.
+  const c = card();
+  c.results.rust.curve.push({ sweep: 'both', tau_l: 0.5, tau_c: 0.5, accuracy: 0.11, macs_ratio: 0.05, images: 10000 });
+  const z = T.curveView(c, 0, 0, [], { zoom: true });
+  assert.deepEqual([z.xMin, z.xMax, z.yMin], [0.2, 0.4, 0.8]);
+  assert.equal(T.curveView(c, 0, 0).yMin, 0.1);
+  // Unzoomed: 0 to 100%.
+  const full = T.curveView(card(), 0, 0);
+  assert.deepEqual([full.xMin, full.xMax], [0, 1]);
+  assert.equal(T.curveBox(2000).width, 560);
+  assert.equal(T.curveBox(200).width, 320);
 });

@@ -193,19 +193,19 @@ test('readyText gives the measured load time and where the weights came from', (
 
 test('benchText reports medians and the speed-up', () => {
   assert.equal(V.benchText({ static_ms: 30, dynamic_ms: 12, runs: 30 }),
-    'Gates off 30.0 ms · LC-Net 12.0 ms (2.50× faster, median of 30 runs each)');
+    'Gates off 30.0 ms · LC-Net 12.0 ms (2.50× faster, median of 30 warm runs each)');
   // Gate overhead can make a pass that skips nothing slower than the static network.
   assert.equal(V.benchText({ static_ms: 2, dynamic_ms: 2.5, runs: 5 }),
-    'Gates off 2.0 ms · LC-Net 2.5 ms (1.25× slower, median of 5 runs each)');
+    'Gates off 2.0 ms · LC-Net 2.5 ms (1.25× slower, median of 5 warm runs each)');
   assert.equal(V.benchText({ static_ms: 2, dynamic_ms: 1, runs: 5 }, 'WebGPU (a)'),
-    'Gates off 2.0 ms · LC-Net 1.0 ms (2.00× faster, median of 5 runs each, on WebGPU (a))');
+    'Gates off 2.0 ms · LC-Net 1.0 ms (2.00× faster, median of 5 warm runs each, on WebGPU (a))');
   // The GPU path says how often it read back (one per image: decisions stay on the GPU).
   assert.equal(V.benchText({ static_ms: 2, dynamic_ms: 1, runs: 5, readbacks_per_image: 1 }, 'WebGPU (a)'),
-    'Gates off 2.0 ms · LC-Net 1.0 ms (2.00× faster, median of 5 runs each, on WebGPU (a); 1 GPU readback per image)');
+    'Gates off 2.0 ms · LC-Net 1.0 ms (2.00× faster, median of 5 warm runs each, on WebGPU (a); 1 GPU readback per image)');
   assert.equal(V.benchText({ static_ms: 2, dynamic_ms: 1, runs: 5, readbacks_per_image: 1.5 }),
-    'Gates off 2.0 ms · LC-Net 1.0 ms (2.00× faster, median of 5 runs each; 1.5 GPU readbacks per image)');
+    'Gates off 2.0 ms · LC-Net 1.0 ms (2.00× faster, median of 5 warm runs each; 1.5 GPU readbacks per image)');
   assert.equal(V.benchText({ static_ms: 2, dynamic_ms: 1, runs: 5, readbacks_per_image: null }),
-    'Gates off 2.0 ms · LC-Net 1.0 ms (2.00× faster, median of 5 runs each)');
+    'Gates off 2.0 ms · LC-Net 1.0 ms (2.00× faster, median of 5 warm runs each)');
 });
 
 test('benchNoteText compares the time share with the compute share, from the measurement', () => {
@@ -264,4 +264,56 @@ test('chooseBackend takes the faster measured backend; WebGPU only when measured
     'Running on WebGPU as the address asks (measured at start-up: 260 ms vs 3.1 ms per image on the CPU).');
   assert.equal(V.backendChoiceText({ cpu: 3.1, webgpu: 260 }, 'cpu', 'toggle'),
     'Running on the CPU as chosen (measured at start-up: 3.1 ms vs 260 ms per image on WebGPU).');
+});
+
+test('the 95% interval of an accuracy is the Wilson score interval', () => {
+  // Its ends are the shares p at which the measured share k/n lies 1.96 standard errors
+  // sqrt(p(1-p)/n) away from p (the definition, checked without the closed form).
+  for (const [k, n] of [[93, 100], [891, 1000], [0, 10], [10, 10], [1, 3]]) {
+    const { lo, hi } = V.wilson(k, n);
+    const z = (p) => (k / n - p) / Math.sqrt((p * (1 - p)) / n);
+    if (k > 0) assert.ok(Math.abs(z(lo) - 1.959964) < 1e-6, `${k}/${n} lower end`);
+    else assert.equal(lo, 0);
+    if (k < n) assert.ok(Math.abs(z(hi) + 1.959964) < 1e-6, `${k}/${n} upper end`);
+    else assert.ok(Math.abs(hi - 1) < 1e-12);
+  }
+  // Published example (Newcombe 1998, table I: 81 of 263): 0.2553 to 0.3662.
+  const { lo, hi } = V.wilson(81, 263);
+  assert.equal(lo.toFixed(4), '0.2553');
+  assert.equal(hi.toFixed(4), '0.3662');
+  assert.equal(V.accuracyWithInterval(93, 100), '93.0% (95% interval 86.3–96.6%, 100 images: a small sample)');
+  assert.match(V.accuracyWithInterval(8911, 10000), /^89\.1% \(95% interval 88\.5–89\.7%, 10,000 images\)$/);
+  assert.ok(Number.isNaN(V.wilson(0, 0).lo));
+});
+
+test('the claim line sets the paper against the measured cost and accuracy lost', () => {
+  const card = {
+    config: { gated: true, depth: 56 },
+    results: { rust: { dynamic: { accuracy: 0.8911, macs_ratio: 0.2957, images: 10000 }, static_baseline: { result: { accuracy: 0.912 } } } },
+  };
+  assert.equal(V.claimText(card), 'The paper reports the accuracy of the full network at a fraction of its cost. This model, ' +
+    'measured on the 10,000 test images: 89.1% at 30% of the MACs, 2.1 points less accurate than the full static ResNet-56 ' +
+    'trained separately (91.2%).');
+  card.results.rust.dynamic.accuracy = 0.915;
+  assert.match(V.claimText(card), /0\.3 points more accurate than/);
+  assert.equal(V.claimText({ config: { gated: true }, results: {} }), '');
+});
+
+test('every answer for a picture of its own carries the ten-classes reminder', () => {
+  const names = ['airplane', 'automobile', 'bird', 'cat', 'deer', 'dog', 'frog', 'horse', 'ship', 'truck'];
+  assert.equal(V.outOfClassNote(names), 'The network only knows 10 classes (airplane, automobile, bird, cat, deer, dog, ' +
+    'frog, horse, ship, truck): a picture of anything else still gets one of these names, often with high confidence.');
+});
+
+test('a block that ran with no channel is a state of its own, apart from ran and skipped', () => {
+  const t = syntheticTrace(20, { tauC: 2 }); // every C-gate is below 2: blocks that run keep nothing
+  const view = V.buildView(t);
+  const blocks = view.stages.flatMap((s) => s.blocks);
+  const ran = blocks.filter((b) => b.ran);
+  assert.ok(ran.length > 0 && ran.every((b) => b.empty && b.state === 'ran with no channel'));
+  assert.ok(blocks.filter((b) => !b.ran).every((b) => !b.empty && b.state === 'skipped'));
+  assert.match(Object.fromEntries(ran[0].details).Decision, /only its shortcut and a bias/);
+  assert.ok(V.buildView(syntheticTrace(20)).stages.flatMap((s) => s.blocks).every((b) => !b.empty));
+  // Ungated: a network without gates never has the state.
+  assert.ok(V.buildView(syntheticTrace(20, { gated: false })).stages.flatMap((s) => s.blocks).every((b) => !b.empty));
 });

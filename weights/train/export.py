@@ -35,7 +35,8 @@ from safetensors.torch import load_file, save_file
 
 sys.path.insert(0, str(Path(__file__).parent))
 from data import CLASSES, MEAN, STD, load_split  # noqa: E402
-from model import LCNet, block_costs, dynamic_cost, static_macs  # noqa: E402
+from model import LCNet, block_costs, runtime_cost, static_macs  # noqa: E402
+from safetensors import safe_open  # noqa: E402
 from train import normalize  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -46,7 +47,12 @@ def build(weights: Path, gate_hidden: int):
     gated = any(".lnet." in k for k in sd)
     n = sum(1 for k in sd if k.endswith(".conv1.weight"))
     depth = 2 * n + 2
-    model = LCNet(depth, gate_hidden=gate_hidden, gated=gated)
+    with safe_open(str(weights), "pt") as f:
+        meta = f.metadata() or {}
+    # A recipe trained with --empty-skip says so in the weights' metadata; the card carries it to
+    # the runtime (a block whose C-gates all close is skipped as a block).
+    empty_skip = meta.get("empty_block") == "skip"
+    model = LCNet(depth, gate_hidden=gate_hidden, gated=gated, empty_skip=empty_skip)
     model.load_state_dict(sd, strict=False)
     missing = [k for k in model.state_dict() if k not in sd and not k.endswith("batches_tracked")]
     assert not missing, missing
@@ -64,7 +70,7 @@ def run(model: LCNet, images: np.ndarray, batch=500):
         lo, infos = model(x)
         logits.append(lo)
         if model.gated:
-            macs.append(dynamic_cost(model, infos, costs, rest))
+            macs.append(runtime_cost(infos, costs, rest))
             gl.append(torch.stack([inf["z_l"][:, 0].clamp(0, 1) for inf in infos], 1))
             gc.append([inf["z_c"].clamp(0, 1) for inf in infos])
         else:
@@ -83,7 +89,10 @@ def store(weights: Path, out: Path, dtype: str):
     """Writes the f32 weights at `weights` to `out` rounded to `dtype` (round to nearest even)."""
     sd = load_file(str(weights))
     assert all(v.dtype == torch.float32 for v in sd.values()), "expected f32 trained weights"
-    save_file({k: v.to(STORE[dtype]).contiguous() for k, v in sd.items()}, str(out))
+    with safe_open(str(weights), "pt") as f:
+        meta = f.metadata()
+    rounded = {k: v.to(STORE[dtype]).contiguous() for k, v in sd.items()}
+    save_file(rounded, str(out), metadata=meta)
 
 
 def storage_report(reference: dict, stored: dict, labels: np.ndarray, dtype: str):
@@ -115,6 +124,7 @@ def card(model, name, weights: Path, dtype: str, results: dict, log: dict | None
             "mean": MEAN,
             "std": STD,
             "bn_eps": 1e-5,
+            **({"empty_block": "skip"} if model.empty_skip else {}),
         },
         "weights_sha256": hashlib.sha256(weights.read_bytes()).hexdigest(),
         "weights_dtype": dtype,

@@ -73,6 +73,34 @@ def cost_indicator(z, beta: float = 1.0):
     return hard + (soft - soft.detach())
 
 
+def runs(l_open, keep, empty_skip: bool):
+    """Whether the block's branch is computed [B, 1]: its L-gate open and, with `empty_skip`, at
+    least one channel kept."""
+    if not empty_skip:
+        return l_open
+    return l_open * (keep.detach() > 0).any(dim=1, keepdim=True).to(l_open.dtype)
+
+
+def open_gate(z, tau, noise: float = 0.0, temp: float = 0.0):
+    """The gate decision 1[z > tau] (the runtime's: a clamped gate at or under its threshold is
+    closed). With `noise` > 0 (training) it is drawn as 1[z + n > tau], n ~ Logistic(0, noise),
+    with the straight-through gradient of sigmoid((z + n - tau) / noise) (a Gumbel-sigmoid
+    sample), so a gate near its threshold is sometimes open and sometimes closed and the task
+    loss learns what each decision costs it. Without noise and with `temp` > 0 the decision is the
+    runtime's, with the straight-through gradient of sigmoid((z - tau) / temp). With neither it
+    has no gradient (the recipe of the first models: the scale clamp(z) carries the gradient)."""
+    if noise <= 0 and temp <= 0:
+        return (z > tau).to(z.dtype)
+    if noise <= 0:
+        soft = torch.sigmoid((z - tau) / temp)
+        hard = (z > tau).to(z.dtype)
+        return hard + (soft - soft.detach())
+    u = torch.rand_like(z).clamp_(1e-6, 1 - 1e-6)
+    soft = torch.sigmoid((z + noise * (u.log() - (-u).log1p()) - tau) / noise)
+    hard = (soft > 0.5).to(z.dtype)
+    return hard + (soft - soft.detach())
+
+
 class BasicBlock(nn.Module):
     def __init__(self, c_in: int, planes: int, stride: int, gate_hidden: int, gated: bool):
         super().__init__()
@@ -91,12 +119,19 @@ class BasicBlock(nn.Module):
             self.lnet = Gate(c_in, gate_hidden, 1, bias_init=1.0)
             self.cnet = Gate(c_in, gate_hidden, planes, bias_init=1.0)
 
-    def forward(self, x, leak: float = 0.1, taus=None):
-        """x [B, C_in, H, W] -> (out [B, P, H/s, W/s], info dict of pre-activations).
+    def forward(self, x, leak=0.1, taus=None, noise=0.0, empty_skip=False, temp=0.0):
+        """x [B, C_in, H, W] -> (out [B, P, H/s, W/s], info dict).
 
         `taus`: optional per-image thresholds (tau_l [B, 1], tau_c [B, 1]); a gate <= its
         threshold is closed, as the runtime does at those thresholds (training at random
-        thresholds keeps the network accurate along the whole cost/accuracy curve)."""
+        thresholds keeps the network accurate along the whole cost/accuracy curve).
+        `noise` > 0: the open/closed decisions are drawn with logistic noise (training only);
+        `temp` > 0: the runtime's decisions with a straight-through gradient (see `open_gate`). `empty_skip`: a block whose C-gates are all closed is skipped as a block
+        (its branch would be a constant bias otherwise), as the runtime does for such models.
+
+        info: the gate pre-activations `z_l` [B, 1] and `z_c` [B, P], and the decisions as the
+        runtime counts them: `l_open` [B] (C-Net evaluated), `run` [B] (branch computed),
+        `keep` [B, P] (channel computed where the block runs); straight-through gradients."""
         sc = x if self.shortcut is None else self.shortcut(x)
         h = F.relu(self.bn1(self.conv1(x)))
         info = {}
@@ -104,14 +139,25 @@ class BasicBlock(nn.Module):
             pooled = x.mean(dim=(2, 3))  # [B, C_in]
             z_l = self.lnet(pooled)  # [B, 1]
             z_c = self.cnet(pooled)  # [B, P]
-            g = GateAct.apply(z_l, leak)
-            c = GateAct.apply(z_c, leak)
-            if taus is not None:
-                g = g * (z_l > taus[0]).to(g.dtype)
-                c = c * (z_c > taus[1]).to(c.dtype)
+            tau_l, tau_c = taus if taus is not None else (0.0, 0.0)
+            l_open = open_gate(z_l, tau_l, noise, temp)  # [B, 1]
+            keep = open_gate(z_c, tau_c, noise, temp)  # [B, P]
+            run = runs(l_open, keep, empty_skip)
+            g = GateAct.apply(z_l, leak) * run
+            c = GateAct.apply(z_c, leak) * keep
             h = h * c[:, :, None, None]
             branch = self.bn2(self.conv2(h)) * g[:, :, None, None]
-            info = {"z_l": z_l, "z_c": z_c}
+            info = {"z_l": z_l, "z_c": z_c, "l_open": l_open[:, 0], "run": run[:, 0], "keep": keep}
+            if noise > 0 and temp > 0:
+                # The runtime's own decisions beside the noisy ones, for penalties that must hold
+                # for the decisions the page will see (`det_infos`).
+                l_det = open_gate(z_l, tau_l, 0.0, temp)
+                keep_det = open_gate(z_c, tau_c, 0.0, temp)
+                info["det"] = {
+                    "l_open": l_det[:, 0],
+                    "run": runs(l_det, keep_det, empty_skip)[:, 0],
+                    "keep": keep_det,
+                }
         else:
             branch = self.bn2(self.conv2(h))
         return F.relu(sc + branch), info
@@ -125,10 +171,12 @@ class LCNet(nn.Module):
         num_classes: int = 10,
         gate_hidden: int = 16,
         gated: bool = True,
+        empty_skip: bool = False,
     ):
         super().__init__()
         n = stage_blocks(depth)
         self.depth, self.widths, self.gated = depth, list(widths), gated
+        self.empty_skip = empty_skip
         self.stem = nn.Sequential()
         self.stem.add_module("conv", nn.Conv2d(3, widths[0], 3, 1, 1, bias=False))
         self.stem.add_module("bn", nn.BatchNorm2d(widths[0]))
@@ -154,12 +202,12 @@ class LCNet(nn.Module):
         for stage in self.stages:
             yield from stage
 
-    def forward(self, x, leak: float = 0.1, taus=None):
+    def forward(self, x, leak: float = 0.1, taus=None, noise: float = 0.0, temp: float = 0.0):
         """x [B, 3, 32, 32] (normalized) -> (logits [B, classes], per-block gate info list)."""
         x = F.relu(self.stem(x))
         infos = []
         for blk in self.blocks():
-            x, info = blk(x, leak, taus)
+            x, info = blk(x, leak, taus, noise, self.empty_skip, temp)
             infos.append(info)
         x = x.mean(dim=(2, 3))  # [B, C]
         return self.fc(x), infos
@@ -214,5 +262,18 @@ def dynamic_cost(model: LCNet, infos, costs, rest, tau_l=0.0, tau_c=0.0, beta=1.
         run = cost_indicator(info["z_l"][:, 0] - tau_l, beta)  # [B]
         kept = cost_indicator(info["z_c"] - tau_c, beta).sum(dim=1)  # [B]
         t = c["fixed"] + run * (c["cnet"] + kept * c["per_channel"])
+        total = t if total is None else total + t
+    return total + rest
+
+
+def runtime_cost(infos, costs, rest):
+    """Per-image MACs [B] as the runtime counts them, from the decisions in `infos` (at the
+    thresholds the forward pass used): a block's fixed part always, its C-Net where its L-gate is
+    open, a kept channel's convolutions where the block runs. Gradients: the decisions'
+    straight-through ones (see `open_gate`)."""
+    total = None
+    for info, c in zip(infos, costs):
+        kept = (info["keep"] * info["run"][:, None]).sum(dim=1)  # [B]
+        t = c["fixed"] + info["l_open"] * c["cnet"] + kept * c["per_channel"]
         total = t if total is None else total + t
     return total + rest

@@ -40,7 +40,7 @@ from safetensors.torch import load_file, save_file
 
 sys.path.insert(0, str(Path(__file__).parent))
 from data import MEAN, STD, load_split  # noqa: E402
-from model import LCNet, block_costs, dynamic_cost, static_macs  # noqa: E402
+from model import LCNet, block_costs, dynamic_cost, runtime_cost, static_macs  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -81,6 +81,68 @@ def parse_args(argv=None):
         default=0.0,
         help="gated: each image's tau_L and tau_C are 0 or (each with probability 1/2)\n"
         "uniform in [0, tau-max]; the budget term is taken at tau = 0",
+    )
+    p.add_argument(
+        "--tau-zero-prob",
+        type=float,
+        default=0.5,
+        help="gated, with --tau-max: the probability that an image's threshold is 0",
+    )
+    p.add_argument(
+        "--cost",
+        choices=["tau0", "runtime"],
+        default="tau0",
+        help="gated: the budget's per-image MACs: 'tau0' at thresholds 0 with a gradient on open\n"
+        "gates only (the first recipe); 'runtime' as the runtime counts them at the image's\n"
+        "thresholds (a gate at or under its threshold costs nothing), with the decisions'\n"
+        "straight-through gradients (needs --gate-noise or --decision-temp)",
+    )
+    p.add_argument(
+        "--target-low",
+        type=float,
+        help="gated, --cost runtime: the target at thresholds tau-max on both gates; an image's\n"
+        "target falls linearly from --target (thresholds 0) with the mean of its two thresholds",
+    )
+    p.add_argument(
+        "--shape-width",
+        type=float,
+        default=0.0,
+        help="gated: > 0 replaces the budget on the batch mean by cost shaping: the batch's\n"
+        "per-image costs minus their targets, sorted, are pulled towards the quantiles of\n"
+        "U[-w, w] (each image costs its target on average, the images spread over 2w)",
+    )
+    p.add_argument(
+        "--rate-bounds",
+        metavar="LO,HI",
+        help="gated: each block's share of a batch that runs it is pushed into [LO, HI]\n"
+        "(squared excess, weight --rate-weight), so no block is always run or always skipped",
+    )
+    p.add_argument("--rate-weight", type=float, default=1.0)
+    p.add_argument(
+        "--gate-noise",
+        type=float,
+        default=0.0,
+        help="gated: logistic noise of this scale on the gate decisions in training (0: off)",
+    )
+    p.add_argument(
+        "--decision-temp",
+        type=float,
+        default=0.0,
+        help="gated, without --gate-noise: the runtime's decisions in training, with the\n"
+        "straight-through gradient of sigmoid((z - tau) / T) (0: no gradient on decisions)",
+    )
+    p.add_argument(
+        "--penalize",
+        choices=["forward", "runtime"],
+        default="forward",
+        help="gated: the decisions the budget and the rate bounds see: those of the forward pass\n"
+        "(noisy with --gate-noise), or the runtime's noise-free ones beside them (needs\n"
+        "--gate-noise and --decision-temp, the temperature of their straight-through gradient)",
+    )
+    p.add_argument(
+        "--empty-skip",
+        action="store_true",
+        help="gated: a block whose C-gates all close is skipped as a block (the card says so)",
     )
     p.add_argument("--subset", type=int, help="train on N evenly spread images (checks)")
     p.add_argument("--test-subset", type=int, help="evaluate on N evenly spread images")
@@ -130,14 +192,55 @@ def augment(x: torch.Tensor, gen: torch.Generator, cutout: int = 0) -> torch.Ten
     return out.permute(0, 3, 1, 2)  # [B, C, H, W], channels-last in memory
 
 
-def sample_taus(b: int, tau_max: float, gen: torch.Generator):
-    """Per-image thresholds (tau_l [B, 1], tau_c [B, 1]): each 0 with probability 1/2, else
-    uniform in [0, tau_max]."""
+def sample_taus(b: int, tau_max: float, gen: torch.Generator, zero_prob: float = 0.5):
+    """Per-image thresholds (tau_l [B, 1], tau_c [B, 1]): each 0 with probability `zero_prob`,
+    else uniform in [0, tau_max]."""
     taus = []
     for _ in range(2):
-        on = torch.rand(b, 1, generator=gen) < 0.5
+        on = torch.rand(b, 1, generator=gen) >= zero_prob
         taus.append(torch.where(on, torch.rand(b, 1, generator=gen) * tau_max, 0.0))
     return taus
+
+
+def budget_loss(args, ratio, taus, epoch_f: float):
+    """The cost term of the gated phase. ratio [B]: per-image MACs / static MACs."""
+    target = torch.full_like(ratio, args.target)
+    if args.target_low is not None and taus is not None:
+        mean_tau = (taus[0][:, 0] + taus[1][:, 0]) / 2
+        target = target - (args.target - args.target_low) * mean_tau / args.tau_max
+    target = 1.0 - (1.0 - target) * min(1.0, epoch_f / args.ramp)
+    if args.shape_width <= 0:
+        return args.lam * (ratio.mean() - target.mean()) ** 2
+    residual, _ = torch.sort(ratio - target)
+    b = len(residual)
+    quant = (torch.arange(b, device=ratio.device) + 0.5) / b * 2 * args.shape_width
+    return args.lam * ((residual - (quant - args.shape_width)) ** 2).mean()
+
+
+def rate_loss(args, infos):
+    """Per block: the squared amount by which the share of the batch running it leaves
+    [LO, HI], summed over blocks."""
+    lo, hi = (float(v) for v in args.rate_bounds.split(","))
+    rates = torch.stack([i["run"].mean() for i in infos])
+    return args.rate_weight * (F.relu(lo - rates) ** 2 + F.relu(rates - hi) ** 2).sum()
+
+
+def dynamics(runs: np.ndarray, ratios: np.ndarray) -> dict:
+    """runs [N, blocks] bool, ratios [N] -> how much the decisions differ per image: each
+    block's run rate, the number of distinct block paths and the most common one's share,
+    the blocks run for between 10% and 90% of images, and the mean cost of the costliest tenth
+    over the cheapest tenth."""
+    rates = runs.mean(0)
+    _, counts = np.unique(runs, axis=0, return_counts=True)
+    order = np.sort(ratios)
+    tenth = max(1, len(order) // 10)
+    return {
+        "run_rates": [round(float(r), 4) for r in rates],
+        "dynamic_blocks": int(((rates >= 0.1) & (rates <= 0.9)).sum()),
+        "paths": int(len(counts)),
+        "top_path_share": float(counts.max() / len(runs)),
+        "tenths_ratio": float(order[-tenth:].mean() / order[:tenth].mean()),
+    }
 
 
 class Ema:
@@ -200,25 +303,33 @@ def spread(n: int, k: int | None) -> np.ndarray:
 
 
 @torch.no_grad()
-def evaluate(model: LCNet, images, labels, batch=500):
-    """Test accuracy and (gated) mean MACs / static, fp32, eval-mode BN, default thresholds."""
+def evaluate(model: LCNet, images, labels, batch=500, tau=0.0, dyn=False):
+    """Test accuracy and (gated) mean MACs / static as the runtime counts them, fp32, eval-mode
+    BN, both thresholds `tau`; with `dyn`, also the `dynamics` of the decisions."""
     model.eval()
     device = next(model.parameters()).device
     costs, rest = block_costs(model)
     smacs = static_macs(model)
-    correct, macs = 0, 0.0
+    correct, ratios, runs = 0, [], []
     for i in range(0, len(labels), batch):
         x = normalize(torch.from_numpy(images[i : i + batch]).to(device))
-        logits, infos = model(x)
+        taus = None
+        if model.gated and tau > 0:
+            taus = (torch.full((len(x), 1), tau, device=device),) * 2
+        logits, infos = model(x, taus=taus)
         y = torch.from_numpy(labels[i : i + batch]).to(device)
         correct += (logits.argmax(1) == y).sum().item()
         if model.gated:
-            macs += dynamic_cost(model, infos, costs, rest).sum().item()
+            ratios.append((runtime_cost(infos, costs, rest) / smacs).cpu().numpy())
+            runs.append(torch.stack([inf["run"] > 0 for inf in infos], 1).cpu().numpy())
         else:
-            macs += smacs * x.shape[0]
+            ratios.append(np.ones(len(x)))
     model.train()
-    n = len(labels)
-    return {"acc": correct / n, "macs_ratio": macs / n / smacs}
+    ratios = np.concatenate(ratios)
+    out = {"acc": correct / len(labels), "macs_ratio": float(ratios.mean())}
+    if dyn and model.gated:
+        out.update(dynamics(np.concatenate(runs), ratios))
+    return out
 
 
 def atomic_save(obj, path: Path):
@@ -291,7 +402,12 @@ def main(argv=None):
     if args.first_schedule:
         first = parse_first_schedule(args.first_schedule, steps_per_epoch)
 
-    model = LCNet(args.depth, gate_hidden=args.gate_hidden, gated=args.phase == "gated")
+    gated = args.phase == "gated"
+    model = LCNet(args.depth, gate_hidden=args.gate_hidden, gated=gated, empty_skip=args.empty_skip)
+    if args.penalize == "runtime" and (args.gate_noise <= 0 or args.decision_temp <= 0):
+        raise SystemExit("--penalize runtime needs --gate-noise and --decision-temp")
+    if args.cost == "runtime" and args.gate_noise <= 0 and args.decision_temp <= 0:
+        raise SystemExit("--cost runtime needs --gate-noise or --decision-temp (a gradient)")
     decay, no_decay = [], []
     for name, p in model.named_parameters():
         (no_decay if p.ndim <= 1 else decay).append(p)
@@ -334,7 +450,9 @@ def main(argv=None):
         ema.updates = ck["ema_updates"]
     eval_model = None
     if ema is not None:
-        eval_model = LCNet(args.depth, gate_hidden=args.gate_hidden, gated=model.gated)
+        eval_model = LCNet(
+            args.depth, gate_hidden=args.gate_hidden, gated=gated, empty_skip=args.empty_skip
+        )
         eval_model = eval_model.to(device, memory_format=torch.channels_last)
     teacher = None
     if args.teacher and model.gated:
@@ -384,9 +502,12 @@ def main(argv=None):
             y = torch.from_numpy(train_y[idx]).to(device)[shard]
             taus = None
             if args.tau_max > 0 and model.gated:
-                taus = [t[shard].to(device) for t in sample_taus(len(idx), args.tau_max, gen)]
+                drawn = sample_taus(len(idx), args.tau_max, gen, args.tau_zero_prob)
+                taus = [t[shard].to(device) for t in drawn]
             with torch.autocast(device.type, dtype=torch.bfloat16, enabled=use_bf16):
-                logits, infos = net(x, leak=args.leak, taus=taus)
+                logits, infos = net(
+                    x, leak=args.leak, taus=taus, noise=args.gate_noise, temp=args.decision_temp
+                )
                 if teacher is not None:
                     with torch.no_grad():
                         t_logits, _ = teacher(x)
@@ -402,10 +523,17 @@ def main(argv=None):
                 )
                 loss = (1 - args.kd_alpha) * loss + args.kd_alpha * temp * temp * kd
             if model.gated:
-                infos = [{k: v.float() for k, v in i.items()} for i in infos]
-                ratio = dynamic_cost(model, infos, costs, rest) / smacs  # [B], at tau = 0
-                target = 1.0 - (1.0 - args.target) * min(1.0, epoch_f / args.ramp)
-                loss = loss + args.lam * (ratio.mean() - target) ** 2
+                if args.penalize == "runtime":
+                    infos = [i["det"] for i in infos]
+                infos = [{k: v.float() for k, v in i.items() if k != "det"} for i in infos]
+                if args.cost == "runtime":
+                    ratio = runtime_cost(infos, costs, rest) / smacs  # [B], at the image's taus
+                    loss = loss + budget_loss(args, ratio, taus, epoch_f)
+                else:
+                    ratio = dynamic_cost(model, infos, costs, rest) / smacs  # [B], at tau = 0
+                    loss = loss + budget_loss(args, ratio, None, epoch_f)
+                if args.rate_bounds:
+                    loss = loss + rate_loss(args, infos)
                 ratio_sum += ratio.detach().sum().item()
             opt.zero_grad(set_to_none=True)
             loss.backward()
@@ -441,11 +569,15 @@ def main(argv=None):
             rec["ranks_agree"] = ranks_agree(model)
         last = state["epoch"] + 1 == args.epochs
         if lead and ((state["epoch"] + 1) % args.eval_every == 0 or last):
-            rec.update({f"test_{k}": v for k, v in evaluate(model, test_x, test_y).items()})
+            ev = evaluate(model, test_x, test_y, dyn=True)
+            rec.update({f"test_{k}": v for k, v in ev.items()})
             if eval_model is not None:
                 eval_model.load_state_dict(ema.state)
-                ev = evaluate(eval_model, test_x, test_y)
+                ev = evaluate(eval_model, test_x, test_y, dyn=True)
                 rec.update({f"ema_test_{k}": v for k, v in ev.items()})
+                for tau in [0.15, 0.3] if gated else []:
+                    ev = evaluate(eval_model, test_x, test_y, tau=tau)
+                    rec.update({f"ema_test_tau{tau}_{k}": v for k, v in ev.items()})
         say(json.dumps(rec), flush=True)
         state["history"].append(rec)
         state["epoch"] += 1
@@ -457,6 +589,8 @@ def main(argv=None):
         out = Path(args.out)
         out.parent.mkdir(parents=True, exist_ok=True)
         meta = {"phase": args.phase, "depth": str(args.depth), "recipe": json.dumps(vars(args))}
+        if args.empty_skip:
+            meta["empty_block"] = "skip"
         final = ema.state if ema is not None else model.state_dict()
         save_file(export_state(final), str(out), metadata=meta)
         log = {"args": vars(args), "history": state["history"], "static_macs": smacs}

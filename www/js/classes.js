@@ -9,6 +9,7 @@ import { showError } from './status.js';
 import { request } from './worker-client.js';
 import { classifyBlob, fetchExample } from './input.js';
 import { setCompareA } from './compare.js';
+import { showTestSetDynamics } from './dynamics-card.js';
 
 /** `data`: stats.json once loaded and checked; `selected`: the clicked cell {class, block}. */
 const stats = { data: null, selected: null, sort: 'cost' };
@@ -41,15 +42,18 @@ export async function loadStats() {
     return;
   }
   stats.data = data;
+  showTestSetDynamics(data);
   $('classes-note').textContent = T.statsNoteText(data);
   renderHeatmaps();
   renderExamples();
   D.mount($('buckets'), T.bucketsTree(T.bucketsView(data)));
   $('compare-extremes').disabled = false;
+  $('compare-typical').disabled = false;
   document.body.dataset.stats = 'ready';
 }
 
 function statsUnavailable(text) {
+  showTestSetDynamics(null);
   $('classes-note').textContent = text;
   $('heatmaps').replaceChildren();
   document.body.dataset.stats = 'missing';
@@ -109,12 +113,19 @@ export function showExampleNamed(file) {
   return Boolean(item);
 }
 
-/** Pins the cheapest example of the test set as A and shows the costliest as B. */
-async function compareExtremes() {
+/**
+ * Pins one example of the test set as A and shows another as B: the extremes (the cheapest and
+ * the costliest example) or a typical pair (the two examples on either side of the median cost).
+ * @param {'extremes'|'typical'} kind
+ */
+async function comparePair(kind) {
   const items = T.examplesView(stats.data, { sort: 'cost' });
   if (items.length < 2) return;
-  const cheap = items[0];
-  const dear = items[items.length - 1];
+  const mid = items.length >> 1;
+  const [cheap, dear] = kind === 'typical' ? [items[mid - 1], items[mid]] : [items[0], items[items.length - 1]];
+  $('compare-pair-note').textContent = kind === 'typical'
+    ? `A typical pair: the two of the ${items.length} examples next to their median cost.`
+    : `The extremes: the cheapest and the costliest of the ${items.length} examples; most pairs differ far less (try a typical pair).`;
   const url = `stats/${encodeURIComponent(cheap.file)}`;
   const blob = await fetchExample(url, cheap.file);
   if (!blob) return;
@@ -139,9 +150,10 @@ export function resetClasses() {
   renderExamples();
 }
 
-/** Wires the compare card's extremes button, the heatmap cells, the sort and the examples. */
+/** Wires the compare card's pair buttons, the heatmap cells, the sort and the examples. */
 export function initClasses() {
-  $('compare-extremes').addEventListener('click', () => compareExtremes());
+  $('compare-extremes').addEventListener('click', () => comparePair('extremes'));
+  $('compare-typical').addEventListener('click', () => comparePair('typical'));
 
   $('heatmaps').addEventListener('click', (e) => {
     const b = e.target.closest('.hm-cell');

@@ -16,6 +16,8 @@ export function renderCompare() {
   if (!compare.a || !state.output || !state.shown) return;
   const cv = T.compareView(compare.a, { name: state.shown.name, trace: state.output.trace });
   D.mount($('compare'), T.compareTree(cv, { a: compare.a.url, b: state.shown.url }));
+  // A handout prints the card only with a comparison in it.
+  $('compare-card').dataset.pair = 'shown';
 }
 
 /** The thresholds moved: A runs again (B is the shown image, which `rerun` handles). */
@@ -51,6 +53,7 @@ export function setCompareA(a) {
 /** Pins the shown image as A. */
 export function pinShown() {
   if (!state.shown || !state.output) return;
+  $('compare-pair-note').textContent = '';
   // An uploaded image's object URL now belongs to A: it must outlive the shown image.
   const own = state.shown.ownUrl;
   state.shown.ownUrl = false;
@@ -68,7 +71,9 @@ export function unpin() {
   const old = compare.a;
   if (old && old.ownUrl && old.url !== state.shown?.url) URL.revokeObjectURL(old.url);
   compare.a = null;
+  delete $('compare-card').dataset.pair;
   $('compare-unpin').disabled = true;
+  $('compare-pair-note').textContent = '';
   $('compare').replaceChildren(...compare.empty.map((n) => n.cloneNode(true)));
 }
 

@@ -89,17 +89,18 @@ export function blockTree(b, tauLPct) {
     : h('div', { class: 'channels channels-none', style: `--rows:${b.rows}`, 'aria-hidden': 'true' },
       h('span', { class: 'skip-note' }, 'skipped'));
   return h('div', {
-    class: b.ran ? 'block block-ran' : 'block block-skipped',
+    class: b.empty ? 'block block-ran block-empty' : b.ran ? 'block block-ran' : 'block block-skipped',
     role: 'listitem',
     tabindex: 0,
     'data-block': b.index,
     'data-ran': b.ran ? 'true' : 'false',
+    'data-empty': b.empty ? 'true' : 'false',
     'data-kept-count': b.keptCount,
     'aria-label': b.ariaLabel,
   }, [
     h('div', { class: 'block-head', 'aria-hidden': 'true' }, [
       h('span', { class: 'block-name' }, `B${b.index + 1}`),
-      h('span', { class: 'block-state' }, b.ran ? '✓ ran' : '⤼ skip'),
+      h('span', { class: 'block-state' }, b.empty ? '○ no channel' : b.ran ? '✓ ran' : '⤼ skip'),
     ]),
     h('div', { class: 'lgate', 'aria-hidden': 'true', title: `L-gate ${b.lGateText}` }, [
       h('span', { class: 'lgate-fill', style: `width:${b.lGatePct}%` }),
@@ -166,6 +167,7 @@ export function legendTree(th) {
   const item = (swatch, text) => h('li', {}, [swatch, h('span', {}, text)]);
   return h('ul', { class: 'legend' }, [
     item(h('span', { class: 'sw sw-block-ran', 'aria-hidden': 'true' }), 'block ran'),
+    item(h('span', { class: 'sw sw-block-empty', 'aria-hidden': 'true' }), 'block ran with no channel (shortcut and a bias only)'),
     item(h('span', { class: 'sw sw-block-skipped', 'aria-hidden': 'true' }), 'block skipped (L-gate ≤ τL)'),
     item(h('span', { class: 'sw sw-lgate', 'aria-hidden': 'true' }, h('span', { class: 'lgate-tau', style: 'left:30%' })),
       `L-gate bar, tick at τL = ${th.tauL.toFixed(2)}`),

@@ -242,14 +242,14 @@ function blockFigure(b, tauLPct, x, y, rows) {
       }),
     ];
   const tileH = tileHeight(rows);
-  return h('g', { class: b.ran ? 'block block-ran' : 'block block-skipped', 'data-block': b.index, 'data-ran': String(b.ran) }, [
+  return h('g', { class: b.empty ? 'block block-ran block-empty' : b.ran ? 'block block-ran' : 'block block-skipped', 'data-block': b.index, 'data-ran': String(b.ran) }, [
     h('title', {}, b.ariaLabel),
     h('rect', {
       x: r1(x + 1), y: r1(y + 1), width: TILE_W - 2, height: r1(tileH - 2), rx: 6,
-      fill: b.ran ? COLORS.blockRanSurface : COLORS.blockSkippedSurface,
+      fill: b.ran && !b.empty ? COLORS.blockRanSurface : COLORS.blockSkippedSurface,
       stroke: b.ran ? COLORS.blockRan : COLORS.blockSkipped,
       'stroke-width': 2,
-      'stroke-dasharray': b.ran ? null : '5 3',
+      'stroke-dasharray': b.empty ? '2 2' : b.ran ? null : '5 3',
     }),
     text(x + p, y + p + TYPE.body, `B${b.index + 1}`, { weight: 700, fill: ink }),
     text(x + TILE_W - p, y + p + TYPE.body, b.state, { anchor: 'end', fill: b.ran ? COLORS.blockRan : COLORS.muted }),
@@ -272,6 +272,9 @@ function visualizerLegend(view, x, y) {
   const drawers = {
     'sw-block-ran': (sx, sy) => h('rect', {
       x: sx, y: sy, width: sw.w, height: sw.h, rx: 3, fill: COLORS.blockRanSurface, stroke: COLORS.blockRan, 'stroke-width': 2,
+    }),
+    'sw-block-empty': (sx, sy) => h('rect', {
+      x: sx, y: sy, width: sw.w, height: sw.h, rx: 3, fill: COLORS.blockSkippedSurface, stroke: COLORS.blockRan, 'stroke-width': 2, 'stroke-dasharray': '2 2',
     }),
     'sw-block-skipped': (sx, sy) => h('rect', {
       x: sx, y: sy, width: sw.w, height: sw.h, rx: 3, fill: `url(#${HATCH_ID})`, stroke: COLORS.blockSkipped, 'stroke-width': 2, 'stroke-dasharray': '4 2',
@@ -352,6 +355,7 @@ export function curveLegendFigure(cv, width) {
       return s ? [line(x, y, s.color), h('circle', { cx: x + 11, cy: y, r: 3.5, fill: COLORS.surface, stroke: s.color, 'stroke-width': 2 })] : null;
     },
     'sw-static': (x, y) => line(x, y, COLORS.muted, '5 4'),
+    'sw-frontier': (x, y) => [line(x, y, COLORS.text), h('rect', { x: x + 7, y: y - 4, width: 8, height: 8, fill: COLORS.surface, stroke: COLORS.text, 'stroke-width': 2 })],
     'sw-measured': (x, y) => h('path', { d: `M${x + 11} ${y - 6}l6 6l-6 6l-6 -6z`, fill: SERIES.measured, stroke: COLORS.surface, 'stroke-width': 1.5 }),
     'sw-marker': (x, y) => h('circle', { cx: x + 11, cy: y, r: 6, fill: 'none', stroke: SERIES.marker, 'stroke-width': 3 }),
   };

@@ -3,11 +3,12 @@
 // module: input.js (file, drag and drop, paste, gallery), prediction.js (classifying and showing
 // the result), visualizer.js (the block tooltip), backend.js (WebGPU or CPU), bench.js,
 // thresholds.js (sliders and curve), compare.js, classes.js (per-class views), camera.js (live
-// camera input), export.js (the figures' SVG and PNG downloads), tour.js (the guided tour),
-// pagetools.js (reset all, print), link.js (a link to the shown view), measure.js (measure it
-// yourself), offline.js (the service worker, sw.js), debug.js (`window.lcnetDebug`). Their
-// shared state is state.js; view.js, draw.js, teach.js, figures.js and dataset.js turn data into
-// what they draw or run.
+// camera input), dynamics-card.js (how dynamic it is), export.js (the figures' SVG and PNG
+// downloads), tour.js (the guided tour), pagetools.js (reset all, print and its summary),
+// link.js (a link to the shown view), measure.js (measure it yourself), offline.js (the service
+// worker, sw.js), debug.js (`window.lcnetDebug`). Their shared state is state.js; view.js,
+// draw.js, teach.js, dynamics.js, summary.js, figures.js and dataset.js turn data into what they
+// draw or run.
 
 import { keepOffline } from './offline.js';
 import { cssVariables } from './theme.js';
@@ -20,15 +21,16 @@ import { rerun, shownAtThresholds } from './prediction.js';
 import { initInputs, loadGallery, pickFirstGallery } from './input.js';
 import { setupThresholds, setThresholds, initThresholds, showCurve } from './thresholds.js';
 import { initCompare } from './compare.js';
-import { loadStats, initClasses, showExampleNamed } from './classes.js';
+import { loadStats, initClasses, showExampleNamed, statsData } from './classes.js';
 import { initBench } from './bench.js';
 import { initVisualizer } from './visualizer.js';
 import { installDebugHooks } from './debug.js';
 import { initCamera } from './camera.js';
 import { initTour, tourReady } from './tour.js';
-import { initPageTools } from './pagetools.js';
+import { initPageTools, showSummary } from './pagetools.js';
 import { readLink, initLink } from './link.js';
 import { initMeasure, measureReady } from './measure.js';
+import { initDynamics } from './dynamics-card.js';
 import { installApi } from './api.js';
 import { initExport } from './export.js';
 
@@ -55,6 +57,9 @@ function onReady(m) {
   const line = $('model-line');
   line.textContent = V.modelSummary(m.card);
   line.hidden = false;
+  $('claim-line').textContent = V.claimText(m.card);
+  $('claim-line').hidden = !$('claim-line').textContent;
+  $('known-list').textContent = m.card.config.class_names.join(', ');
   setBackend(m.backend, m.webgpu);
   setupThresholds(m.card);
   // A shared link's thresholds (its backend went to the worker, its image is picked below).
@@ -65,12 +70,14 @@ function onReady(m) {
   document.body.dataset.weights = m.cached ? 'cache' : 'network';
   document.body.dataset.state = 'ready';
   showCurve();
+  showSummary(m.card, null);
   const gallery = loadGallery(link.image);
   // The per-class views are drawn once the first example is shown (3 s at most), since their
   // layout would hold up the first answer; at once when the link names one of their examples.
   const firstShown = Promise.race([shownAtThresholds(300000).catch(() => {}), new Promise((ok) => setTimeout(ok, 3000))]);
   const stats = gallery.then((found) => found && firstShown).then(loadStats);
   Promise.all([gallery, stats]).then(([found]) => {
+    showSummary(m.card, statsData());
     tourReady();
     if (found || showExampleNamed(link.image)) return;
     // After the example: showing an image clears the alert area.
@@ -121,6 +128,7 @@ initTour();
 initPageTools();
 initLink();
 initMeasure();
+initDynamics();
 initExport();
 installApi(apiReady);
 installDebugHooks();

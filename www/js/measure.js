@@ -35,16 +35,19 @@ async function subset() {
   return S.readCifarBin(new Uint8Array(await res.arrayBuffer()), state.card.config.num_classes);
 }
 
+/** The image counts offered here and by the dynamics card ("How dynamic is it?"). */
 function fillSizes(count, label) {
-  const sel = $('measure-n');
   const sizes = SIZES.filter((n) => n < count).concat([count]);
-  sel.replaceChildren(...sizes.map((n) => {
-    const o = document.createElement('option');
-    o.value = String(n);
-    o.textContent = n === count ? `${V.formatWhole(n)} (all of ${label})` : V.formatWhole(n);
-    return o;
-  }));
-  sel.value = String(sizes.includes(200) ? 200 : count);
+  for (const [id, pick] of [['measure-n', 200], ['dynamics-n', 1000]]) {
+    const sel = $(id);
+    sel.replaceChildren(...sizes.map((n) => {
+      const o = document.createElement('option');
+      o.value = String(n);
+      o.textContent = n === count ? `${V.formatWhole(n)} (all of ${label})` : V.formatWhole(n);
+      return o;
+    }));
+    sel.value = String(sizes.includes(pick) ? pick : count);
+  }
 }
 
 function progressText(r, totals, tauL, tauC) {
@@ -186,10 +189,10 @@ export async function measure(n, { workers, network = 'lcnet', batch = S.CHUNK, 
         `(on ${on}, ${totals.perSecond.toFixed(1)} images/s).${fell}`;
       return result;
     }
-    state.measured.push({ accuracy: result.accuracy, macs_ratio: result.macs_ratio, tau_l: tauL, tau_c: tauC, images: r.done });
+    state.measured.push({ accuracy: result.accuracy, correct: r.correct, macs_ratio: result.macs_ratio, tau_l: tauL, tau_c: tauC, images: r.done });
     showCurve();
     $('measure-status').textContent = `Measured in this browser on ${V.formatWhole(r.done)} images of ${run.source}: ` +
-      `${V.formatAccuracy(result.accuracy)} correct at ${V.formatPercent(result.macs_ratio)} of the static MACs ` +
+      `${V.accuracyWithInterval(r.correct, r.done)} correct at ${V.formatPercent(result.macs_ratio)} of the static MACs ` +
       `(τL ${tauL.toFixed(2)}, τC ${tauC.toFixed(2)}, on ${on}, ${totals.perSecond.toFixed(1)} images/s); ◆ on the curve.${fell}`;
     document.body.dataset.measured = String(state.measured.length);
     return result;
@@ -201,6 +204,7 @@ export async function measure(n, { workers, network = 'lcnet', batch = S.CHUNK, 
 
 function setRunning(on) {
   $('measure-run').disabled = on;
+  $('dynamics-run').disabled = on;
   $('measure-cancel').hidden = !on;
   $('measure-progress').hidden = !on;
   $('measure-n').disabled = on;
@@ -247,6 +251,7 @@ export async function measureReady() {
     return;
   } finally {
     $('measure-run').disabled = false;
+    $('dynamics-run').disabled = false;
   }
 }
 

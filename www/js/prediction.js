@@ -175,8 +175,9 @@ function showOutput(output) {
     t.textContent = ok ? `✓ Correct: the test set says ${truth}` : `✗ Wrong: the test set says ${truth}`;
     t.className = ok ? 'truth truth-ok' : 'truth truth-wrong';
   } else {
-    t.textContent = '';
-    t.className = 'truth';
+    // An uploaded picture or a camera frame: whatever it shows, the answer is one of the ten.
+    t.textContent = V.outOfClassNote(state.card.config.class_names);
+    t.className = 'truth truth-reminder';
   }
   const unsure = V.unsureNote(view.prediction.prob, statsData()?.confidence, state.card.config.class_names);
   $('unsure').textContent = unsure || '';
@@ -189,8 +190,8 @@ function showOutput(output) {
   $('stat-channels').textContent = view.channelsText;
   const tm = output.timings;
   $('stat-latency').textContent = output.prepared.source_format === 'prepared' || tm.prepare_ms < 0.05
-    ? `${V.formatMs(tm.classify_ms)} inference`
-    : `${V.formatMs(tm.classify_ms)} inference + ${V.formatMs(tm.prepare_ms)} decoding`;
+    ? `${V.formatMs(tm.classify_ms)} inference, this one run`
+    : `${V.formatMs(tm.classify_ms)} inference, this one run, + ${V.formatMs(tm.prepare_ms)} decoding`;
   D.mount($('legend'), D.legendTree(view));
   D.mount($('viz'), D.visualizerTree(view));
   hideTip();

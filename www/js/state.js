@@ -31,4 +31,6 @@ export const state = {
   errors: 0,
   /** Points measured in this browser ("measure it yourself"): {accuracy, macs_ratio, tau_l, tau_c, images}. */
   measured: [],
+  /** Whether the curve's x axis spans the measured range only (the default) or 0 to 100%. */
+  curveZoom: true,
 };

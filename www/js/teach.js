@@ -10,7 +10,7 @@
 
 import { h } from './draw.js';
 import { SERIES, viridis, textOn } from './theme.js';
-import { formatAccuracy, formatCount, formatPercent, formatMacs, formatWhole } from './view.js';
+import { accuracyWithInterval, formatAccuracy, formatCount, formatPercent, formatMacs, formatWhole, wilson } from './view.js';
 
 // ---- accuracy / cost curve ------------------------------------------------------------------
 
@@ -35,6 +35,10 @@ function pointTitle(p) {
  * @param {number} tauC current C-gate threshold
  * @param {Array<{accuracy: number, macs_ratio: number, tau_l: number, tau_c: number, images: number}>} [own]
  *   points measured in this browser ("measure it yourself")
+ * @param {{zoom?: boolean}} [o] `zoom`: the axes span the settings at which the model is still
+ *   useful (accuracy at least halfway from chance to its best; x in steps of 5%), not 0 to
+ *   100%; what lies outside (the full static network at 100%, the collapse at high
+ *   thresholds) is cut off, the static network's accuracy still drawn as a dashed line
  * @returns {null|{
  *   series: Array<{id: string, label: string, color: string, points: object[]}>,
  *   baseline: null|{x: number, y: number, text: string},
@@ -42,7 +46,7 @@ function pointTitle(p) {
  *   images: number, xMax: number, yMin: number, yMax: number,
  * }} null when the card has no measured curve
  */
-export function curveView(card, tauL, tauC, own = []) {
+export function curveView(card, tauL, tauC, own = [], { zoom = false } = {}) {
   const rust = card && card.results && card.results.rust;
   const raw = rust && Array.isArray(rust.curve) ? rust.curve : [];
   const point = (p) => ({
@@ -56,8 +60,14 @@ export function curveView(card, tauL, tauC, own = []) {
   const all = raw.filter((p) => Number.isFinite(p.accuracy) && Number.isFinite(p.macs_ratio)).map(point);
   if (!all.length) return null;
   for (const p of all) p.title = pointTitle(p);
-  const measured = own.map(point);
-  for (const p of measured) p.title = `Measured in this browser on ${formatWhole(p.images)} test images: ${pointTitle(p)}`;
+  const measured = own.map((m) => {
+    const p = point(m);
+    const correct = Number.isFinite(m.correct) ? m.correct : Math.round(m.accuracy * m.images);
+    p.interval = wilson(correct, m.images);
+    p.title = `Measured in this browser on ${formatWhole(p.images)} test images: ${pointTitle(p)}; ` +
+      `${accuracyWithInterval(correct, m.images)}`;
+    return p;
+  });
   const origin = all.find((p) => Math.abs(p.tauL) < SAME && Math.abs(p.tauC) < SAME);
   const series = SWEEPS.map((s) => {
     let points = all.filter((p) => p.sweep === s.id);
@@ -73,6 +83,8 @@ export function curveView(card, tauL, tauC, own = []) {
     baseline = { x: 1, y: st.accuracy, text: `static ResNet (trained separately): ${formatAccuracy(st.accuracy)} at 100% of the MACs` };
   }
 
+  const frontier = frontierPoints(rust, baseline, card.config && card.config.depth);
+
   const exact = all.find((p) => Math.abs(p.tauL - tauL) < SAME && Math.abs(p.tauC - tauC) < SAME);
   const near = exact || all.reduce((best, p) => {
     const d = (p.tauL - tauL) ** 2 + (p.tauC - tauC) ** 2;
@@ -84,20 +96,77 @@ export function curveView(card, tauL, tauC, own = []) {
       `${formatPercent(near.x)} of the static MACs on ${formatWhole(images)} test images.`
     : `τL ${tauL.toFixed(2)}, τC ${tauC.toFixed(2)} was not measured; the ring marks the nearest ` +
       `measured setting, ${pointTitle(near)}.`;
-  const ys = all.concat(measured).map((p) => p.y).concat(baseline ? [baseline.y] : []);
+  // Zoomed: the settings where the model is still useful (accuracy at least halfway from chance
+  // to its best) and the points measured here.
+  const chance = 1 / ((card.config && card.config.num_classes) || 10);
+  const best = Math.max(...all.map((p) => p.y));
+  const useful = all.filter((p) => !zoom || p.y >= (chance + best) / 2);
+  const xs = useful.concat(measured).map((p) => p.x);
+  const xMin = zoom ? Math.max(0, Math.floor(Math.min(...xs) * 20 + 1e-9) / 20) : 0;
+  const xMax = zoom ? Math.min(Math.max(1, ...xs), Math.ceil(Math.max(...xs) * 20 - 1e-9) / 20) : Math.max(1, Math.ceil(Math.max(...xs) * 10) / 10);
+  const inRange = (p) => p.x >= xMin - 1e-9 && p.x <= xMax + 1e-9;
+  const ys = all.filter(inRange).concat((frontier || []).filter(inRange)).map((p) => p.y).concat(baseline ? [baseline.y] : [])
+    .concat(measured.flatMap((p) => [p.interval.lo, p.interval.hi]));
   const yMin = Math.max(0, Math.floor(Math.min(...ys) * 10) / 10);
   const yMax = Math.min(1, Math.ceil(Math.max(...ys) * 10 + 1e-9) / 10);
-  const xMax = Math.max(1, Math.ceil(Math.max(...all.map((p) => p.x)) * 10) / 10);
   return {
     series,
     baseline,
     measured,
+    frontier,
+    frontierText: frontierText(frontier, near),
     marker: { x: near.x, y: near.y, exact: Boolean(exact), tauL: near.tauL, tauC: near.tauC, text },
     images,
+    zoom,
+    xMin,
     xMax,
     yMin: yMax - yMin < 0.1 ? Math.max(0, yMax - 0.1) : yMin,
     yMax,
   };
+}
+
+/**
+ * The static networks of other depths trained by the same recipe (`lcnet record --frontier`),
+ * with the full static network at 100%, cheapest first; null when none was measured.
+ */
+function frontierPoints(rust, baseline, depth) {
+  const raw = Array.isArray(rust.frontier) ? rust.frontier : [];
+  const pts = raw.filter((p) => Number.isFinite(p.accuracy) && Number.isFinite(p.macs_ratio)).map((p) => ({
+    x: p.macs_ratio,
+    y: p.accuracy,
+    depth: p.depth,
+    title: `static ResNet-${p.depth}, trained by the same recipe: ${formatAccuracy(p.accuracy)} at ${formatPercent(p.macs_ratio)} of the MACs`,
+  }));
+  if (!pts.length) return null;
+  if (baseline) pts.push({ x: 1, y: baseline.y, depth, title: baseline.text });
+  return pts.sort((a, b) => a.x - b.x);
+}
+
+/**
+ * Where the curve's point `p` stands against the frontier at the same cost (linear between the
+ * two static networks around it), or that this comparison was not measured.
+ * @param {Array<{x: number, y: number, depth: number}>|null} frontier
+ * @param {{x: number, y: number}} p
+ * @returns {string}
+ */
+export function frontierText(frontier, p) {
+  if (!frontier) {
+    return 'Not measured: this model comes with no smaller static ResNet trained by the same recipe, ' +
+      'so the page cannot say whether LC-Net does better than simply a smaller network.';
+  }
+  const lo = frontier[0];
+  const hi = frontier[frontier.length - 1];
+  if (p.x < lo.x || p.x > hi.x) {
+    return `At ${formatPercent(p.x)} of the MACs LC-Net is outside the range of the static ResNets measured ` +
+      `(${formatPercent(lo.x)} to ${formatPercent(hi.x)}).`;
+  }
+  const k = Math.max(1, frontier.findIndex((q) => q.x >= p.x));
+  const [a, b] = [frontier[k - 1], frontier[k]];
+  const y = b.x === a.x ? b.y : a.y + (b.y - a.y) * (p.x - a.x) / (b.x - a.x);
+  const d = (p.y - y) * 100;
+  const side = Math.abs(d) < 0.05 ? 'level with them' : `${Math.abs(d).toFixed(1)} points ${d > 0 ? 'above' : 'below'} them`;
+  return `At ${formatPercent(p.x)} of the MACs LC-Net reaches ${formatAccuracy(p.y)}; static ResNets trained by the same recipe ` +
+    `reach ${formatAccuracy(y)} at that cost (on the line from ResNet-${a.depth} to ResNet-${b.depth}): LC-Net is ${side}.`;
 }
 
 /**
@@ -152,20 +221,34 @@ export function tourSettings(card) {
 export const CURVE_BOX = Object.freeze({ width: 560, height: 300, left: 52, right: 16, top: 14, bottom: 44 });
 
 /**
+ * The plot's box for a container `width` pixels wide: as wide as the container (320 to 560
+ * units), so the SVG is drawn at about its own scale and its 11 px text stays 11 px on a phone.
+ * @param {number} width
+ * @returns {typeof CURVE_BOX}
+ */
+export function curveBox(width) {
+  const w = Number.isFinite(width) && width > 0 ? Math.round(Math.min(CURVE_BOX.width, Math.max(320, width))) : CURVE_BOX.width;
+  return Object.freeze({ ...CURVE_BOX, width: w });
+}
+
+/**
  * The curve as an SVG tree: one line per sweep, the static baseline, the marked setting.
  * @param {ReturnType<typeof curveView>} cv
+ * @param {typeof CURVE_BOX} [B] the plot's box (`curveBox`)
  * @returns {object} tree
  */
-export function curveTree(cv) {
-  const B = CURVE_BOX;
+export function curveTree(cv, B = CURVE_BOX) {
   const w = B.width - B.left - B.right;
   const ht = B.height - B.top - B.bottom;
-  const sx = (x) => B.left + (x / cv.xMax) * w;
+  const sx = (x) => B.left + ((x - cv.xMin) / (cv.xMax - cv.xMin)) * w;
   const sy = (y) => B.top + (1 - (y - cv.yMin) / (cv.yMax - cv.yMin)) * ht;
   const f = (v) => v.toFixed(1);
   const grid = [];
-  for (let i = 0; i <= Math.round(cv.xMax * 5); i++) {
-    const x = i / 5;
+  const span = cv.xMax - cv.xMin;
+  // About five ticks whatever the width: 5% steps over a zoomed range, 20% over 0-100%.
+  const xStep = [0.05, 0.1, 0.2].find((s) => span / s <= (w < 360 ? 5 : 7)) || 0.2;
+  for (let i = Math.ceil(cv.xMin / xStep - 1e-9); i * xStep <= cv.xMax + 1e-9; i++) {
+    const x = i * xStep;
     grid.push(h('line', { class: 'grid', x1: f(sx(x)), x2: f(sx(x)), y1: B.top, y2: B.top + ht }));
     grid.push(h('text', { class: 'tick', x: f(sx(x)), y: B.top + ht + 16, 'text-anchor': 'middle' }, `${Math.round(x * 100)}%`));
   }
@@ -181,18 +264,35 @@ export function curveTree(cv) {
       cx: f(sx(p.x)), cy: f(sy(p.y)), r: 3.5, 'data-tau-l': p.tauL.toFixed(2), 'data-tau-c': p.tauC.toFixed(2),
     }, h('title', {}, p.title))),
   ]));
+  const baseOff = cv.baseline && cv.baseline.x > cv.xMax + 1e-9;
   const base = cv.baseline ? h('g', { class: 'baseline' }, [
-    h('line', { x1: B.left, x2: B.left + w, y1: f(sy(cv.baseline.y)), y2: f(sy(cv.baseline.y)) }),
-    h('rect', { x: f(sx(cv.baseline.x) - 4), y: f(sy(cv.baseline.y) - 4), width: 8, height: 8 },
+    h('line', { x1: B.left, x2: B.left + w, y1: f(sy(cv.baseline.y)), y2: f(sy(cv.baseline.y)) }, h('title', {}, cv.baseline.text)),
+    baseOff ? null : h('rect', { x: f(sx(cv.baseline.x) - 4), y: f(sy(cv.baseline.y) - 4), width: 8, height: 8 },
       h('title', {}, cv.baseline.text)),
-    h('text', { x: f(sx(cv.baseline.x) - 8), y: f(sy(cv.baseline.y) - 8), 'text-anchor': 'end' }, 'static ResNet'),
+    baseOff
+      ? h('text', { x: f(B.left + 4), y: f(sy(cv.baseline.y) - 6) }, `full static ResNet (at ${Math.round(cv.baseline.x * 100)}% of the MACs)`)
+      : h('text', { x: f(sx(cv.baseline.x) - 8), y: f(sy(cv.baseline.y) - 8), 'text-anchor': 'end' }, 'static ResNet'),
   ]) : null;
-  const own = cv.measured.length ? h('g', { class: 'measured' }, cv.measured.map((p) => h('path', {
-    d: `M${f(sx(p.x))} ${f(sy(p.y) - 6)}l6 6l-6 6l-6 -6z`,
-    'data-x': p.x.toFixed(4),
-    'data-y': p.y.toFixed(4),
-    'data-images': p.images,
-  }, h('title', {}, p.title)))) : null;
+  const frontier = cv.frontier ? h('g', { class: 'frontier' }, [
+    h('polyline', { points: cv.frontier.map((p) => `${f(sx(p.x))},${f(sy(p.y))}`).join(' ') }),
+    cv.frontier.map((p) => h('rect', {
+      x: f(sx(p.x) - 4), y: f(sy(p.y) - 4), width: 8, height: 8, 'data-depth': p.depth, 'data-x': p.x.toFixed(4), 'data-y': p.y.toFixed(4),
+    }, h('title', {}, p.title))),
+    cv.frontier.filter((p) => p.x < 1).map((p) => h('text', { x: f(sx(p.x)), y: f(sy(p.y) + 18), 'text-anchor': 'middle' }, `ResNet-${p.depth}`)),
+  ]) : null;
+  // Each ◆ with its 95% interval as a vertical bar.
+  const own = cv.measured.length ? h('g', { class: 'measured' }, cv.measured.map((p) => h('g', { class: 'measured-point' }, [
+    h('line', {
+      class: 'interval', x1: f(sx(p.x)), x2: f(sx(p.x)), y1: f(sy(p.interval.hi)), y2: f(sy(p.interval.lo)),
+      'data-lo': p.interval.lo.toFixed(4), 'data-hi': p.interval.hi.toFixed(4),
+    }),
+    h('path', {
+      d: `M${f(sx(p.x))} ${f(sy(p.y) - 6)}l6 6l-6 6l-6 -6z`,
+      'data-x': p.x.toFixed(4),
+      'data-y': p.y.toFixed(4),
+      'data-images': p.images,
+    }, h('title', {}, p.title)),
+  ]))) : null;
   const m = cv.marker;
   const marker = h('g', {
     class: m.exact ? 'marker' : 'marker marker-near',
@@ -203,21 +303,22 @@ export function curveTree(cv) {
     h('line', { x1: f(sx(m.x)), x2: f(sx(m.x)), y1: B.top, y2: B.top + ht }),
     h('circle', { cx: f(sx(m.x)), cy: f(sy(m.y)), r: 8 }, h('title', {}, m.text)),
   ]);
+  // Lines and points beyond a zoomed range are cut at the plot's edge.
+  const clip = 'curve-clip';
   return h('svg', {
     class: 'curve-plot',
     viewBox: `0 0 ${B.width} ${B.height}`,
     role: 'img',
+    'data-zoom': cv.zoom ? 'true' : 'false',
     'aria-label': `Test accuracy against compute for ${cv.series.length} threshold sweeps. ${m.text}`,
   }, [
+    h('defs', {}, h('clipPath', { id: clip }, h('rect', { x: B.left - 8, y: B.top - 8, width: w + 16, height: ht + 16 }))),
     h('g', { class: 'grid-lines' }, grid),
     h('text', { class: 'axis-label', x: B.left + w / 2, y: B.height - 6, 'text-anchor': 'middle' },
       'MACs spent, % of the static ResNet (mean over the test set)'),
     h('text', { class: 'axis-label', x: 12, y: B.top + ht / 2, 'text-anchor': 'middle', transform: `rotate(-90 12 ${f(B.top + ht / 2)})` },
       'test accuracy'),
-    base,
-    lines,
-    own,
-    marker,
+    h('g', { 'clip-path': `url(#${clip})` }, [base, frontier, lines, own, marker]),
   ]);
 }
 
@@ -230,12 +331,20 @@ export function curveLegendTree(cv) {
   return h('ul', { class: 'legend curve-legend' }, [
     cv.series.map((s) => h('li', {}, [h('span', { class: 'sw sw-line', style: `--series:${s.color}`, 'aria-hidden': 'true' }), h('span', {}, s.label)])),
     cv.baseline ? h('li', {}, [h('span', { class: 'sw sw-static', 'aria-hidden': 'true' }), h('span', {}, 'static ResNet (trained separately)')]) : null,
-    cv.measured.length ? h('li', {}, [h('span', { class: 'sw sw-measured', 'aria-hidden': 'true' }), h('span', {}, 'measured in this browser')]) : null,
+    cv.frontier ? h('li', {}, [h('span', { class: 'sw sw-frontier', 'aria-hidden': 'true' }), h('span', {}, 'smaller static ResNets, same recipe')]) : null,
+    cv.measured.length ? h('li', {}, [h('span', { class: 'sw sw-measured', 'aria-hidden': 'true' }), h('span', {}, 'measured in this browser, with its 95% interval')]) : null,
     h('li', {}, [h('span', { class: 'sw sw-marker', 'aria-hidden': 'true' }), h('span', {}, 'the sliders’ setting')]),
   ]);
 }
 
 // ---- compare ----------------------------------------------------------------------------------
+
+/** A block's decision in words: skipped, ran with no channel, or ran with k of n channels. */
+export function blockState(b) {
+  if (!b.ran) return 'skipped';
+  if (!b.kept.length && b.l_gate !== null) return 'ran with no channel (only its shortcut and a bias)';
+  return `ran, ${b.kept.length}/${b.planes} channels`;
+}
 
 /**
  * Two classifications by the same model, block by block.
@@ -267,11 +376,10 @@ export function compareView(a, b) {
       index: x.index,
       stage: x.stage,
       planes: x.planes,
-      a: { ran: x.ran, kept: keptA, pct: Math.round((keptA / x.planes) * 100) },
-      b: { ran: y.ran, kept: keptB, pct: Math.round((keptB / y.planes) * 100) },
+      a: { ran: x.ran, empty: x.ran && !keptA && x.l_gate !== null, kept: keptA, pct: Math.round((keptA / x.planes) * 100) },
+      b: { ran: y.ran, empty: y.ran && !keptB && y.l_gate !== null, kept: keptB, pct: Math.round((keptB / y.planes) * 100) },
       differs: x.ran !== y.ran || keptA !== keptB,
-      title: `Block ${x.index + 1}: A ${x.ran ? `ran, ${keptA}/${x.planes} channels` : 'skipped'}; ` +
-        `B ${y.ran ? `ran, ${keptB}/${y.planes} channels` : 'skipped'}`,
+      title: `Block ${x.index + 1}: A ${blockState(x)}; B ${blockState(y)}`,
     });
   }
   const sa = side(a, 'a');
@@ -282,18 +390,24 @@ export function compareView(a, b) {
   else {
     const [more, less] = d > 0 ? [sb, sa] : [sa, sb];
     const times = less.macs > 0 ? more.macs / less.macs : Infinity;
-    diffText = `${more.key.toUpperCase()} (${more.name}) cost ${formatCount(Math.abs(d))} MACs more than ` +
-      `${less.key.toUpperCase()} (${less.name}): ${Number.isFinite(times) ? `${times.toFixed(2)}×` : 'far more than'} its cost, ` +
-      `${formatPercent(Math.abs(d) / a.trace.static_macs)} of the static network.`;
+    diffText = `${more.key.toUpperCase()} (${more.name}) costs ${formatPercent(more.ratio)} of the static network’s MACs, ` +
+      `${less.key.toUpperCase()} (${less.name}) ${formatPercent(less.ratio)}: ${more.key.toUpperCase()} costs ` +
+      `${Number.isFinite(times) ? `${times.toFixed(2)}×` : 'far more than'} as much (${formatCount(Math.abs(d))} MACs more).`;
   }
   const same = blocks.filter((x) => !x.differs).length;
+  const runDiffers = blocks.filter((x) => x.a.ran !== x.b.ran).length;
+  const bothRan = blocks.filter((x) => x.a.ran && x.b.ran);
+  const keptDiffers = bothRan.filter((x) => x.a.kept !== x.b.kept).length;
   return {
     sides: [sa, sb],
     blocks,
     stages: [...new Set(blocks.map((x) => x.stage))],
     same,
     diffText,
-    sameText: `Same decisions in ${same} of ${blocks.length} blocks (whether it ran and how many channels).`,
+    runDiffers,
+    keptDiffers,
+    sameText: `Run or skipped: different in ${runDiffers} of ${blocks.length} blocks. Of the ${bothRan.length} blocks ` +
+      `both ran, ${keptDiffers} computed a different number of channels.`,
   };
 }
 
@@ -318,10 +432,11 @@ export function compareTree(cv, urls) {
     cv.blocks.filter((x) => x.stage === st).map((x) => {
       const s = x[key];
       return h('span', {
-        class: `cmp-cell${s.ran ? '' : ' cmp-skipped'}${x.differs ? ' cmp-differs' : ''}`,
+        class: `cmp-cell${s.ran ? '' : ' cmp-skipped'}${s.empty ? ' cmp-empty' : ''}${x.differs ? ' cmp-differs' : ''}`,
         'data-side': key,
         'data-block': x.index,
         'data-ran': s.ran ? 'true' : 'false',
+        'data-empty': s.empty ? 'true' : 'false',
         'data-kept': s.kept,
         title: x.title,
       }, h('span', { class: 'cmp-fill', style: `height:${s.pct}%` }));
@@ -365,7 +480,7 @@ export function statsNoteText(stats) {
   return `Measured by ${stats.measured_by} over ${formatWhole(stats.images)} test images at the ` +
     `model’s thresholds (τL ${stats.tau_l.toFixed(2)}, τC ${stats.tau_c.toFixed(2)}): ` +
     `${formatAccuracy(stats.accuracy)} correct, ${formatPercent(stats.mean_macs / stats.static_macs)} of the ` +
-    'static MACs on average. Click a cell for examples of that class.';
+    'static MACs on average.';
 }
 
 /**
@@ -382,11 +497,14 @@ export function heatmapView(stats, metric) {
     accuracy: c.accuracy,
     cells: columns.map((col, j) => {
       const value = metric === 'run' ? c.run_rate[j] : c.mean_kept[j] / col.planes;
+      // Runs with no channel computed (stats.json of an older lcnet stats has no empty_rate).
+      const empty = c.empty_rate ? c.empty_rate[j] : 0;
+      const emptyText = empty > 0 ? `, ${formatPercent(empty)} of them with no channel computed (only the shortcut and a bias)` : '';
       const text = metric === 'run'
-        ? `Block ${col.index + 1} runs for ${formatPercent(value)} of the ${c.images} ${c.label} images`
+        ? `Block ${col.index + 1} runs for ${formatPercent(value)} of the ${c.images} ${c.label} images${emptyText}`
         : `Block ${col.index + 1}: on average ${c.mean_kept[j].toFixed(1)} of ${col.planes} channels computed for ${c.label} (${formatPercent(value)}; 0 when skipped)`;
       const fill = viridis(value);
-      return { block: col.index, value, text, fill, ink: textOn(fill) };
+      return { block: col.index, value, empty: metric === 'run' && empty >= 0.5 * value && empty > 0, text, fill, ink: textOn(fill) };
     }),
   }));
   const title = metric === 'run'
@@ -404,7 +522,8 @@ export function heatmapView(stats, metric) {
 export function heatmapTree(hv, selected) {
   const first = selected || { class: hv.rows[0].class, block: hv.columns[0].index };
   return h('table', { class: 'heatmap', 'data-metric': hv.metric }, [
-    h('caption', {}, [hv.title, h('span', { class: 'hm-scale' }, ' (light: 0% · dark: 100%)')]),
+    h('caption', {}, [hv.title, h('span', { class: 'hm-scale' }, ' (light: 0% · dark: 100%' +
+      `${hv.rows.some((r) => r.cells.some((c) => c.empty)) ? ' · a dot: mostly ran with no channel computed' : ''})`)]),
     h('thead', {}, h('tr', {}, [
       h('th', { scope: 'col', class: 'hm-corner' }, 'class \\ block'),
       hv.columns.map((c, j) => h('th', {
@@ -419,7 +538,7 @@ export function heatmapTree(hv, selected) {
         return h('td', { class: j > 0 && hv.columns[j - 1].stage !== hv.columns[j].stage ? 'hm-stage-start' : null },
           h('button', {
             type: 'button',
-            class: sel ? 'hm-cell hm-selected' : 'hm-cell',
+            class: `hm-cell${sel ? ' hm-selected' : ''}${c.empty ? ' hm-empty' : ''}`,
             'data-class': r.class,
             'data-block': c.block,
             'data-value': c.value.toFixed(4),

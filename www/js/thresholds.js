@@ -85,20 +85,34 @@ export function initThresholds() {
   $('tau-l').addEventListener('input', onSlider);
   $('tau-c').addEventListener('input', onSlider);
   $('tau-reset').addEventListener('click', resetThresholds);
+  $('curve-zoom').addEventListener('change', (e) => {
+    state.curveZoom = e.target.checked;
+    showCurve();
+  });
+  // The plot is drawn at its container's width (its text keeps its size on a phone).
+  let width = $('curve').clientWidth;
+  new ResizeObserver(() => {
+    if ($('curve').clientWidth !== width) {
+      width = $('curve').clientWidth;
+      showCurve();
+    }
+  }).observe($('curve'));
 }
 
 /** Draws the model card's accuracy/cost curve with the current thresholds marked. */
 export function showCurve() {
   if (!state.card) return;
-  const cv = T.curveView(state.card, state.tauL, state.tauC, state.measured);
+  const cv = T.curveView(state.card, state.tauL, state.tauC, state.measured, { zoom: state.curveZoom });
   if (!cv) {
     $('curve').replaceChildren(D.render(D.h('p', { class: 'muted' },
       'This model’s card has no measured curve (run `lcnet record` on the test set).'), document));
     $('curve-legend').replaceChildren();
     $('curve-now').textContent = '';
+    $('frontier-note').textContent = '';
     return;
   }
-  D.mount($('curve'), T.curveTree(cv));
+  D.mount($('curve'), T.curveTree(cv, T.curveBox($('curve').clientWidth)));
   D.mount($('curve-legend'), T.curveLegendTree(cv));
   $('curve-now').textContent = cv.marker.text;
+  $('frontier-note').textContent = cv.frontierText;
 }

@@ -93,7 +93,7 @@ const STEPS = [
     async enter() {},
     text: () => {
       const cv = T.curveView(state.card, state.tauL, state.tauC);
-      const base = cv.baseline ? ` The square is the ${cv.baseline.text}.` : '';
+      const base = cv.baseline ? ` The dashed line is the ${cv.baseline.text}.` : '';
       return 'Each point is the whole test set run at one setting of the thresholds: further left is cheaper, ' +
         `higher is more accurate. The ring marks the sliders’ setting.${base} “Reset all” at the top brings ` +
         'back the model’s own thresholds.';
@@ -107,6 +107,8 @@ function highlight(id) {
   tour.target = card;
   if (!card) return;
   card.classList.add('tour-target');
+  // On a narrow screen the tour card sits at the top (style.css): the target scrolls in below it.
+  document.documentElement.style.setProperty('--tour-h', `${$('tour').offsetHeight + 12}px`);
   card.scrollIntoView({ block: 'start', behavior: 'instant' });
 }
 

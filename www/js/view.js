@@ -289,6 +289,34 @@ export function modelSummary(card) {
   return parts.join(' · ');
 }
 
+/**
+ * The reminder under every answer for a picture from outside the test set.
+ * @param {string[]} classNames
+ * @returns {string}
+ */
+export function outOfClassNote(classNames) {
+  return `The network only knows ${classNames.length} classes (${classNames.join(', ')}): ` +
+    'a picture of anything else still gets one of these names, often with high confidence.';
+}
+
+/**
+ * What the paper claims against what this model reaches, from the card's measurements: the cost
+ * and the accuracy lost (or gained) against the full static network trained separately.
+ * @param {object} card
+ * @returns {string} empty when the card has no LC-Net result with a static baseline
+ */
+export function claimText(card) {
+  const rust = card.results && card.results.rust;
+  const m = rust && rust.dynamic;
+  const st = rust && rust.static_baseline && rust.static_baseline.result;
+  if (!card.config.gated || !m || !st || !Number.isFinite(m.accuracy) || !Number.isFinite(st.accuracy)) return '';
+  const d = (m.accuracy - st.accuracy) * 100;
+  const side = Math.abs(d) < 0.05 ? 'as accurate as' : `${Math.abs(d).toFixed(1)} points ${d < 0 ? 'less accurate than' : 'more accurate than'}`;
+  return 'The paper reports the accuracy of the full network at a fraction of its cost. This model, measured on ' +
+    `the ${formatWhole(m.images)} test images: ${formatAccuracy(m.accuracy)} at ${formatPercent(m.macs_ratio)} of the MACs, ` +
+    `${side} the full static ResNet-${card.config.depth} trained separately (${formatAccuracy(st.accuracy)}).`;
+}
+
 function blocksPerStage(depth) {
   return Math.max(0, Math.floor((depth - 2) / 6));
 }
@@ -338,12 +366,18 @@ export function blockView(b, tauC) {
   const cost = b.static_macs > 0 ? b.macs / b.static_macs : NaN;
   const name = `Block ${b.index + 1}`;
   const where = `stage ${b.stage + 1}, block ${b.position + 1}`;
-  const state = b.ran ? 'ran' : 'skipped';
+  // A gated block can run with every channel closed: then only its shortcut and a bias (the
+  // second batch norm's, scaled by the L-gate) are computed, a state of its own.
+  const empty = b.ran && keptCount === 0 && b.l_gate !== null;
+  const state = empty ? 'ran with no channel' : b.ran ? 'ran' : 'skipped';
   const keptText = `${keptCount}/${b.planes}`;
   const macsText = `${formatCount(b.macs)} of ${formatCount(b.static_macs)} MACs (${formatPercent(cost)})`;
   const details = [
     ['L-gate', b.l_gate === null ? 'none (ungated)' : formatGate(b.l_gate)],
-    ['Decision', b.ran ? 'ran' : 'skipped (identity shortcut only)'],
+    ['Decision', empty ? 'ran with no channel: only its shortcut and a bias are computed'
+      : b.ran ? 'ran'
+        // A model that skips a block whose C-gates all close (`empty_block: skip` in its card).
+        : b.c_gates ? 'skipped: its L-gate was open but every C-gate closed (shortcut only)' : 'skipped (shortcut only)'],
     ['Channels kept', b.ran ? `${keptText} (${formatPercent(keptCount / b.planes)})` : `0/${b.planes} (C-Net not evaluated)`],
     ['MACs', macsText],
     ['Shape', `${b.c_in}→${b.planes} ch, ${b.size_out}×${b.size_out}${b.stride > 1 ? ', stride 2' : ''}`],
@@ -353,6 +387,7 @@ export function blockView(b, tauC) {
     stage: b.stage,
     position: b.position,
     ran: b.ran,
+    empty,
     planes: b.planes,
     lGate: b.l_gate,
     lGateText: formatGate(b.l_gate),
@@ -462,7 +497,7 @@ export function benchText(r, backend) {
     ? `; ${Number(r.readbacks_per_image.toFixed(2))} GPU readback${r.readbacks_per_image === 1 ? '' : 's'} per image`
     : '';
   return `Gates off ${formatMs(r.static_ms)} · LC-Net ${formatMs(r.dynamic_ms)} ` +
-    `(${rel}, median of ${r.runs} runs each${backend ? `, on ${backend}` : ''}${rb})`;
+    `(${rel}, median of ${r.runs} warm runs each${backend ? `, on ${backend}` : ''}${rb})`;
 }
 
 /**
@@ -481,6 +516,42 @@ export function benchNoteText(r) {
     'over each channel and two small fully connected layers per block), every layer that runs still pays ' +
     'fixed costs (reading its input, starting the kernel, writing its output) that MACs do not count, ' +
     'and a layer thinned to a few channels keeps the SIMD lanes or GPU threads less busy.';
+}
+
+/** z of the two-sided 95% normal interval. */
+const Z95 = 1.959964;
+
+/**
+ * The 95% Wilson score interval of a share measured as `k` of `n` (e.g. images classified right):
+ * the shares p for which k/n lies within 1.96 standard errors sqrt(p(1-p)/n) of p.
+ * @param {number} k
+ * @param {number} n
+ * @returns {{lo: number, hi: number}} NaNs when n is 0
+ */
+export function wilson(k, n) {
+  if (!(n > 0)) return { lo: NaN, hi: NaN };
+  const p = k / n;
+  const z2 = Z95 * Z95;
+  const centre = (p + z2 / (2 * n)) / (1 + z2 / n);
+  const half = (Z95 / (1 + z2 / n)) * Math.sqrt((p * (1 - p)) / n + z2 / (4 * n * n));
+  return { lo: Math.max(0, centre - half), hi: Math.min(1, centre + half) };
+}
+
+/** Below this many images an accuracy is called a small sample. */
+export const SMALL_SAMPLE = 1000;
+
+/**
+ * A measured accuracy with its 95% interval: "93.0% (95% interval 86.3–96.6%, 100 images: a
+ * small sample)".
+ * @param {number} k correct
+ * @param {number} n images
+ * @returns {string}
+ */
+export function accuracyWithInterval(k, n) {
+  const { lo, hi } = wilson(k, n);
+  const small = n < SMALL_SAMPLE ? ': a small sample' : '';
+  return `${formatAccuracy(k / n)} (95% interval ${(lo * 100).toFixed(1)}–${formatAccuracy(hi)}, ` +
+    `${formatWhole(n)} image${n === 1 ? '' : 's'}${small})`;
 }
 
 /**

@@ -38,6 +38,8 @@
 //                     gates off); answers {predicted: class[], macs: number[], backend,
 //                     readbacks}, and `traces` (one per image) when asked
 //                   {id, cmd: 'backend', name: 'webgpu' | 'cpu'} switch; answers {backend, webgpu}
+//                   {id, cmd: 'dynamics', traces}  how much the traces' decisions differ per
+//                     image (`crate/src/dynamics.rs`, the code `lcnet stats` runs)
 //                   {id, cmd: 'lose-gpu'}                      destroys the GPU device (tests)
 // Requests are answered one at a time, in order.
 
@@ -71,6 +73,7 @@ let Model;
 let GpuModel;
 let simdEnabled;
 let relaxedSimdEnabled;
+let dynamics;
 
 const WEIGHTS_URL = new URL('../weights/model.safetensors', import.meta.url);
 const CARD_URL = new URL('../weights/model.json', import.meta.url);
@@ -203,7 +206,7 @@ async function load() {
     throw new Error(`the wasm build ${pkgPath.slice(3)} could not be loaded (${message(e)}); ` +
       'build the site with `cargo xtask build`');
   }
-  ({ default: init, Model, GpuModel, simdEnabled, relaxedSimdEnabled } = pkg);
+  ({ default: init, Model, GpuModel, simdEnabled, relaxedSimdEnabled, dynamics } = pkg);
   // The wasm module compiles while the card and the weights download.
   const wasmReady = init();
   wasmReady.catch(() => {}); // awaited below; this only keeps an early failure from going unhandled
@@ -506,6 +509,7 @@ async function handle(msg) {
     else if (msg.cmd === 'bench') output = await bench(msg);
     else if (msg.cmd === 'measure') output = await measure(msg);
     else if (msg.cmd === 'backend') output = await switchBackend(msg);
+    else if (msg.cmd === 'dynamics') output = dynamics(msg.traces);
     else if (msg.cmd === 'lose-gpu') {
       if (gpu) gpu.loseDevice();
       output = { backend };

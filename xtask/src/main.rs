@@ -141,6 +141,9 @@ fn try_main() -> Result<()> {
     }
 }
 
+/// Depths of the static networks LC-Net is compared with (`weights/resnet<depth>-static.*`).
+const FRONTIER_DEPTHS: [usize; 4] = [8, 14, 20, 32];
+
 /// `cargo xtask measure`: `lcnet record`, then `lcnet stats`, on the full test set.
 fn measure(weights: &WeightsArg, data: &Path, static_weights: Option<PathBuf>) -> Result<()> {
     let weights = weights.resolve()?;
@@ -169,6 +172,18 @@ fn measure(weights: &WeightsArg, data: &Path, static_weights: Option<PathBuf>) -
         record.arg("--static-weights").arg(s);
     } else {
         println!("note: no static baseline found next to the weights; recording without it");
+    }
+    // The frontier: static networks of the smaller depths trained by the same recipe.
+    for depth in FRONTIER_DEPTHS {
+        let w = weights.with_file_name(format!("resnet{depth}-static.safetensors"));
+        if w.is_file() {
+            record.arg("--frontier").arg(w);
+        } else {
+            println!(
+                "note: no {}, the frontier has no ResNet-{depth}",
+                w.display()
+            );
+        }
     }
     run(&mut record)?;
     let dir = build::stats_dir(&weights);

@@ -10,7 +10,7 @@ use candle_core::{Device, Tensor, D};
 use super::{Executor, Mode};
 use crate::decision::{Decision, Thresholds};
 use crate::model::{Conv, Dense, Gate, LcNet};
-use crate::{preprocess, Result, Trace};
+use crate::{preprocess, EmptyBlock, Result, Trace};
 
 /// Images per `conv2d` batch.
 const BATCH: usize = 100;
@@ -133,7 +133,9 @@ impl<'a> Reference<'a> {
         for (blk, t) in self.net.blocks().iter().zip(&self.blocks) {
             let planes = blk.shape.planes;
             let (y, d) = match (mode, &t.gates) {
-                (Mode::Dynamic, Some(g)) => dense_masked(t, g, &h, planes, th)?,
+                (Mode::Dynamic, Some(g)) => {
+                    dense_masked(t, g, &h, planes, th, self.net.config().empty_block)?
+                }
                 _ => (block_static(t, &h)?, vec![Decision::all_kept(planes); b]),
             };
             h = y; // [B, P, H', W']
@@ -207,6 +209,7 @@ fn dense_masked(
     x: &Tensor,
     planes: usize,
     th: Thresholds,
+    empty: EmptyBlock,
 ) -> Result<(Tensor, Vec<Decision>)> {
     let pooled = x.mean(D::Minus1)?.mean(D::Minus1)?; // [B, C_in]
     let l = gate(&g[0], &pooled)?.flatten_all()?.to_vec1::<f32>()?; // [B]
@@ -214,7 +217,7 @@ fn dense_masked(
     let decisions: Vec<Decision> = l
         .iter()
         .zip(c)
-        .map(|(&l, c)| Decision::from_gates(planes, Some(l), Some(c), th))
+        .map(|(&l, c)| Decision::from_gates(planes, Some(l), Some(c), th, empty))
         .collect();
     let b = decisions.len();
     let mut c_mask = vec![0f32; b * planes];

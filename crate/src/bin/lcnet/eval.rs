@@ -1,7 +1,7 @@
 //! `lcnet eval`, `lcnet curve` and `lcnet record`: accuracy and cost on the test split, the
 //! threshold curve, and both written into the model card.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use anyhow::Result;
@@ -64,6 +64,38 @@ struct EvalReport {
     dynamic: EvalSummary,
     #[serde(skip_serializing_if = "Option::is_none")]
     static_baseline: Option<EvalSummary>,
+}
+
+/// A static network of another depth on the same images, its cost as a share of `static_macs`
+/// (the LC-Net's own static network): one point of the frontier LC-Net is judged against.
+#[derive(Serialize)]
+struct FrontierPoint {
+    weights: Option<String>,
+    card: String,
+    depth: usize,
+    images: usize,
+    accuracy: f64,
+    mean_macs: f64,
+    macs_ratio: f64,
+}
+
+fn frontier_point(w: &Path, s: &[Sample], static_macs: u64) -> Result<FrontierPoint> {
+    let (sl, r) = static_eval(w, s)?;
+    println!(
+        "frontier {}: accuracy {:.2}% at {:.1}% of the MACs",
+        sl.card.name,
+        100.0 * r.accuracy,
+        100.0 * r.mean_macs / static_macs as f64
+    );
+    Ok(FrontierPoint {
+        weights: w.file_name().map(|n| n.to_string_lossy().into_owned()),
+        card: sl.card.name.clone(),
+        depth: sl.net.config().depth,
+        images: r.images,
+        accuracy: r.accuracy,
+        mean_macs: r.mean_macs,
+        macs_ratio: r.mean_macs / static_macs as f64,
+    })
 }
 
 #[derive(Serialize)]
@@ -239,6 +271,7 @@ pub fn record(
     m: &ModelArgs,
     d: &DataArgs,
     static_weights: Option<&Path>,
+    frontier: &[PathBuf],
     grid: &[f32],
 ) -> Result<()> {
     let l = load(m)?;
@@ -258,6 +291,10 @@ pub fn record(
         }
         None => None,
     };
+    let frontier = frontier
+        .iter()
+        .map(|w| frontier_point(w, &s, dynamic.static_macs))
+        .collect::<Result<Vec<_>>>()?;
     let curve = curve_points(&l, &s, grid)?;
     let card_path = m.weights.with_extension("json");
     let mut card: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&card_path)?)?;
@@ -269,9 +306,11 @@ pub fn record(
         "measured_by": "lcnet record (native CLI, direct CPU kernels, real skipping)",
         "data": data_name,
         "dynamic": EvalSummary::from(&dynamic),
+        "dynamics": lcnet::dynamics::dynamics(&dynamic.decisions),
         "dynamic_ms_per_image": ms_per_image,
         "eval_threads": std::thread::available_parallelism().map_or(1, |n| n.get()),
         "static_baseline": static_baseline,
+        "frontier": frontier,
         "curve": curve,
     });
     std::fs::write(&card_path, serde_json::to_string_pretty(&card)? + "\n")?;

@@ -124,6 +124,10 @@ enum Cmd {
         /// The static baseline checkpoint trained by the same recipe.
         #[arg(long)]
         static_weights: Option<PathBuf>,
+        /// Static networks of other depths trained by the same recipe (repeat the option): the
+        /// frontier LC-Net is compared with, measured on the same images.
+        #[arg(long)]
+        frontier: Vec<PathBuf>,
         #[command(flatten)]
         grid: GridArgs,
     },
@@ -265,8 +269,15 @@ fn main() -> Result<()> {
             model,
             data,
             static_weights,
+            frontier,
             grid,
-        } => eval::record(&model, &data, static_weights.as_deref(), &grid.grid),
+        } => eval::record(
+            &model,
+            &data,
+            static_weights.as_deref(),
+            &frontier,
+            &grid.grid,
+        ),
         Cmd::Stats {
             model,
             data,

@@ -83,6 +83,7 @@ pub fn stats(
         "classes": lcnet::stats::per_class(&r, &cfg.class_names),
         "cost_buckets": lcnet::stats::cost_buckets(&r, buckets),
         "confidence": lcnet::stats::confidence(&r),
+        "dynamics": lcnet::dynamics::dynamics(&r.decisions),
         "examples": examples,
     });
     std::fs::write(out, serde_json::to_string_pretty(&report)? + "\n")?;

@@ -30,7 +30,7 @@ pub use winograd::transform_filters;
 use super::{Executor, Mode};
 use crate::decision::{Decision, Thresholds};
 use crate::model::{Block, Conv, Gate, LcNet};
-use crate::{preprocess, Result, Trace};
+use crate::{preprocess, EmptyBlock, Result, Trace};
 
 /// Runs an [`LcNet`] on the CPU kernels (free to make: it borrows the network).
 #[derive(Debug, Clone, Copy)]
@@ -50,9 +50,10 @@ impl<'a> Cpu<'a> {
     pub fn forward(&self, x: &Planes, mode: Mode, th: Thresholds) -> Trace {
         let mut h = conv(self.net.stem(), x, RELU); // [w0, S, S]
         let mut decisions = Vec::with_capacity(self.net.blocks().len());
+        let empty = self.net.config().empty_block;
         for blk in self.net.blocks() {
             let (y, d) = match mode {
-                Mode::Dynamic => block_dynamic(blk, h, th),
+                Mode::Dynamic => block_dynamic(blk, h, th, empty),
                 Mode::Static => (block_static(blk, &h), Decision::all_kept(blk.shape.planes)),
             };
             h = y; // [P, H', W']
@@ -131,7 +132,8 @@ fn gate(g: &Gate, pooled: &[f32]) -> Vec<f32> {
 }
 
 /// Real skipping for one image: the L-Net runs first; a skipped block runs neither its C-Net
-/// nor its convolutions; a kept block's conv1 computes only the kept output channels, each
+/// nor its convolutions (nor, with [`EmptyBlock::Skip`], a block whose C-Net closed every
+/// channel: only its C-Net ran); a kept block's conv1 computes only the kept output channels, each
 /// scaled by its C-gate after the ReLU, and conv2 reads only those channels, its output
 /// scaled by the L-gate before the shortcut is added (`relu(g * bn2(conv2(c * h)) + x)`).
 /// Both read the kept filters and columns of their weights in place.
@@ -139,18 +141,19 @@ fn gate(g: &Gate, pooled: &[f32]) -> Vec<f32> {
 /// # Shapes
 /// `x [C_in, H, W]` -> `[P, H / stride, W / stride]`.
 /// Takes `x` by value: a skipped identity block returns it as its output, without a copy.
-fn block_dynamic(blk: &Block, x: Planes, th: Thresholds) -> (Planes, Decision) {
+fn block_dynamic(blk: &Block, x: Planes, th: Thresholds, empty: EmptyBlock) -> (Planes, Decision) {
     let planes = blk.shape.planes;
     let Some(gates) = &blk.gates else {
         return (
             block_static(blk, &x),
-            Decision::from_gates(planes, None, None, th),
+            Decision::from_gates(planes, None, None, th, empty),
         );
     };
     let pooled = x.channel_means(); // [C_in]
     let g = gate(&gates.lnet, &pooled)[0];
-    if g <= th.tau_l {
-        let d = Decision::from_gates(planes, Some(g), None, th);
+    let c = (g > th.tau_l).then(|| gate(&gates.cnet, &pooled)); // [P]
+    let d = Decision::from_gates(planes, Some(g), c, th, empty);
+    if !d.ran {
         // `relu(x + 0)`; without a projection that is `x` itself: every block's input is a
         // ReLU's output (the stem's or the previous block's), so already >= 0.
         let y = match &blk.projection {
@@ -159,8 +162,6 @@ fn block_dynamic(blk: &Block, x: Planes, th: Thresholds) -> (Planes, Decision) {
         };
         return (y, d);
     }
-    let c = gate(&gates.cnet, &pooled); // [P]
-    let d = Decision::from_gates(planes, Some(g), Some(c), th);
     if d.kept.is_empty() {
         // Running with no channel: conv2 sums nothing, so the block is `relu(g * b2 + shortcut)`,
         // computed in place on the shortcut, without either convolution's buffers.

@@ -6,7 +6,7 @@ use bytemuck::{Pod, Zeroable};
 
 use super::{Dispatch, GpuContext};
 use crate::decision::{Decision, Thresholds};
-use crate::Result;
+use crate::{EmptyBlock, Result};
 
 pub(crate) const WGSL: &str = concat!(include_str!("selection.wgsl"), include_str!("decide.wgsl"));
 
@@ -73,19 +73,26 @@ pub(crate) struct ThresholdParams {
     pub tau_l: f32,
     pub tau_c: f32,
     pub images: u32,
-    pub pad: u32,
+    /// 1: a block whose C-gates all close is skipped (`EmptyBlock::Skip`).
+    pub empty_skip: u32,
 }
 
 impl ThresholdParams {
-    pub fn new(th: Thresholds, images: usize) -> Self {
+    pub fn new(th: Thresholds, images: usize, empty: EmptyBlock) -> Self {
         Self {
             tau_l: th.tau_l,
             tau_c: th.tau_c,
             images: images as u32,
-            pad: 0,
+            empty_skip: u32::from(empty == EmptyBlock::Skip),
         }
     }
 }
+
+/// `ran` in a trace record: the L-gate skipped the block (its C-Net did not run).
+const SKIPPED: u32 = 0;
+/// `ran` in a trace record: the L-gate was open but every C-gate closed, and the model skips
+/// such a block (`EmptyBlock::Skip`; `decide.wgsl`).
+const EMPTY_SKIPPED: u32 = 2;
 
 #[repr(C)]
 #[derive(Debug, Clone, Copy, Pod, Zeroable)]
@@ -102,11 +109,10 @@ pub(crate) struct Params {
 /// Decodes one block's trace record.
 pub(crate) fn decision(record: &[u32], planes: usize) -> Decision {
     let l_gate = f32::from_bits(record[0]);
-    let ran = record[1] != 0;
-    if !ran {
+    if record[1] == SKIPPED {
         return Decision {
             l_gate: Some(l_gate),
-            ran,
+            ran: false,
             c_gates: None,
             kept: vec![],
         };
@@ -117,7 +123,7 @@ pub(crate) fn decision(record: &[u32], planes: usize) -> Decision {
         .collect();
     Decision {
         l_gate: Some(l_gate),
-        ran,
+        ran: record[1] != EMPTY_SKIPPED,
         c_gates: Some(c_gates),
         kept,
     }
@@ -141,6 +147,7 @@ pub struct Decided {
 pub async fn run(
     ctx: &GpuContext,
     th: Thresholds,
+    empty: EmptyBlock,
     l_gates: &[f32],
     c_gates: &[f32],
     pixel_groups: u32,
@@ -157,7 +164,7 @@ pub async fn run(
         residual_groups: super::groups_for(planes),
         pad: [0; 2],
     };
-    let th = ctx.uniform("thresholds", &ThresholdParams::new(th, batch));
+    let th = ctx.uniform("thresholds", &ThresholdParams::new(th, batch, empty));
     let params = ctx.uniform("decide params", &p);
     let n_sel = selection_words(planes, batch);
     let sel = ctx.scratch("sel", n_sel);

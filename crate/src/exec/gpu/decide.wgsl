@@ -17,8 +17,8 @@
 struct Thresholds {
     tau_l: f32,
     tau_c: f32,
-    images: u32,  // images in this submission (<= batch)
-    _p0: u32,
+    images: u32,      // images in this submission (<= batch)
+    empty_skip: u32,  // 1: a block whose C-gates all close is skipped (the model card says so)
 }
 
 struct Params {
@@ -112,6 +112,14 @@ fn decide_channels(@builtin(local_invocation_index) t: u32) {
         }
         sel[at] = k;
         first[q] = k;
+        if (k == 0u && th.empty_skip != 0u) {
+            // Skipped as a block: the residual adds no branch (`main` reads `ran`; conv2 scales
+            // its bias by 0, so `add_into` adds zeros), and the trace says 2: C-Net ran, block
+            // skipped.
+            sel[at + 1u] = 0u;
+            sel[at + 2u] = bitcast<u32>(0.0);
+            trace[rec + 1u] = 2u;
+        }
     }
     workgroupBarrier();
     if (t == 0u) {

@@ -81,7 +81,7 @@ impl GpuModel {
         let input = ctx.scratch("input", batch * 3 * s * s);
         let thresholds = ctx.uniform(
             "thresholds",
-            &ThresholdParams::new(Thresholds::from_config(cfg), batch),
+            &ThresholdParams::new(Thresholds::from_config(cfg), batch, cfg.empty_block),
         );
         // Binds where a kernel reads no selection.
         let none = ctx.storage("no selection", &[0u32]);
@@ -394,7 +394,7 @@ impl GpuModel {
         q.write_buffer(
             &self.thresholds,
             0,
-            bytemuck::bytes_of(&ThresholdParams::new(th, n)),
+            bytemuck::bytes_of(&ThresholdParams::new(th, n, cfg.empty_block)),
         );
         let mut encoder = self
             .ctx
