@@ -17,7 +17,7 @@ use common::*;
 use lcnet::exec::gpu::conv3x3::{self, ConvParams, IN_LIST, OUT_LIST, RELU};
 use lcnet::exec::gpu::decide::{self, selection, Chosen};
 use lcnet::exec::gpu::{conv1x1, gate, linear, pool, residual, GpuContext, GpuModel};
-use lcnet::{dataset, LcNet, Mode, ModelCard, Thresholds, Trace};
+use lcnet::{dataset, EmptyBlock, LcNet, Mode, ModelCard, Thresholds, Trace};
 
 /// The shared context, or `None` when there is no adapter and skipping was asked for.
 fn ctx() -> Option<&'static GpuContext> {
@@ -435,16 +435,8 @@ fn network_with_every_channel_skipped_keeps_the_bias() {
     let Some(ctx) = ctx() else { return };
     let cfg = tiny_config(true);
     let mut tensors = random_tensors(&cfg, 3);
-    let dev = Device::Cpu;
     // Close every C-gate of stage2.1 while its L-gate stays open.
-    tensors.insert(
-        "stage2.1.cnet.fc2.bias".into(),
-        Tensor::full(-50f32, 16, &dev).unwrap(),
-    );
-    tensors.insert(
-        "stage2.1.lnet.fc2.bias".into(),
-        Tensor::full(5f32, 1, &dev).unwrap(),
-    );
+    set_gates(&mut tensors, &["stage2.1"], 16, 5.0);
     let net = model_from(&cfg, &tensors);
     let gpu = GpuModel::new(ctx, &net).unwrap();
     let th = Thresholds {
@@ -467,19 +459,9 @@ fn network_with_every_channel_skipped_keeps_the_bias() {
 fn network_skips_an_empty_block_when_the_card_says_so() {
     let Some(ctx) = ctx() else { return };
     let mut cfg = tiny_config(true);
-    cfg.empty_block = lcnet::EmptyBlock::Skip;
+    cfg.empty_block = EmptyBlock::Skip;
     let mut tensors = random_tensors(&cfg, 3);
-    let dev = Device::Cpu;
-    for block in ["stage2.0", "stage2.1"] {
-        tensors.insert(
-            format!("{block}.cnet.fc2.bias"),
-            Tensor::full(-50f32, 16, &dev).unwrap(),
-        );
-        tensors.insert(
-            format!("{block}.lnet.fc2.bias"),
-            Tensor::full(5f32, 1, &dev).unwrap(),
-        );
-    }
+    set_gates(&mut tensors, &["stage2.0", "stage2.1"], 16, 5.0);
     let net = model_from(&cfg, &tensors);
     let gpu = GpuModel::with_batch(ctx, &net, 3).unwrap();
     let th = Thresholds {

@@ -101,18 +101,7 @@ fn a_block_with_every_channel_skipped_keeps_its_bias() {
     // Close every C-gate of stage2.0 (a projection shortcut) and stage2.1 (identity) while their
     // L-gates stay open: the CPU path computes them without convolutions, as
     // `relu(g * b2 + shortcut)`.
-    let p = 16;
-    let dev = candle_core::Device::Cpu;
-    for block in ["stage2.0", "stage2.1"] {
-        tensors.insert(
-            format!("{block}.cnet.fc2.bias"),
-            candle_core::Tensor::full(-50f32, p, &dev).unwrap(),
-        );
-        tensors.insert(
-            format!("{block}.lnet.fc2.bias"),
-            candle_core::Tensor::full(5f32, 1, &dev).unwrap(),
-        );
-    }
+    set_gates(&mut tensors, &["stage2.0", "stage2.1"], 16, 5.0);
     let net = model_from(&cfg, &tensors);
     let rgb = random_rgb(&cfg, 2, 3);
     let th = Thresholds {
@@ -219,16 +208,12 @@ fn static_direct_path_matches_candle() {
 fn with_empty_skip_a_block_with_every_channel_closed_is_skipped() {
     let mut cfg = tiny_config(true);
     cfg.empty_block = lcnet::EmptyBlock::Skip;
+    // L-gates open and every C-gate closed; in `closed` the L-gates close the blocks instead.
+    let blocks = ["stage2.0", "stage2.1"];
     let mut empty = random_tensors(&cfg, 3);
     let mut closed = empty.clone();
-    let dev = candle_core::Device::Cpu;
-    let full = |v: f32, n: usize| candle_core::Tensor::full(v, n, &dev).unwrap();
-    for block in ["stage2.0", "stage2.1"] {
-        // L-gate open, every C-gate closed; in `closed` the L-gate closes the block instead.
-        empty.insert(format!("{block}.cnet.fc2.bias"), full(-50.0, 16));
-        empty.insert(format!("{block}.lnet.fc2.bias"), full(5.0, 1));
-        closed.insert(format!("{block}.lnet.fc2.bias"), full(-50.0, 1));
-    }
+    set_gates(&mut empty, &blocks, 16, 5.0);
+    set_gates(&mut closed, &blocks, 16, -50.0);
     let (net, net_closed) = (model_from(&cfg, &empty), model_from(&cfg, &closed));
     let rgb = random_rgb(&cfg, 2, 3);
     let th = Thresholds {

@@ -130,7 +130,8 @@ for (const backend of BACKENDS) {
       assert.ok(a.trace.macs <= b.macs, 'A is the cheaper one');
       const names = await page.locator('#compare .cmp-side strong').allInnerTexts();
       assert.deepEqual(names, [cheap, dear]);
-      assert.match(await page.locator('#compare .cmp-diff').innerText(), /MACs more than|cost the same/);
+      assert.match(await page.locator('#compare .cmp-diff').innerText(), /costs .*× as much \(.* MACs more\)|cost the same/);
+      assert.match(await page.locator('#compare-pair-note').innerText(), /^The extremes: the cheapest and the costliest of the \d+ examples/);
       await shot(page, '#compare-card', `compare-${backend}.png`);
       // Thresholds up to the top of both sliders: both sides run again, at the new setting.
       const max = async (id) => Number(await page.locator(`#${id}`).getAttribute('max'));
@@ -150,6 +151,14 @@ for (const backend of BACKENDS) {
       const pinned = await check();
       assert.equal(pinned.a.name, dear);
       assert.deepEqual(await page.locator('#compare .cmp-side strong').allInnerTexts(), [dear, other]);
+      assert.equal(await page.locator('#compare-pair-note').innerText(), '', 'a pin of its own clears the pair note');
+      // A typical pair: the two examples next to the median cost.
+      await page.locator('#compare-typical').click();
+      const mid = items.length >> 1;
+      await errors.race(page.waitForFunction((f) => window.lcnetDebug.compareA?.name === f, items[mid - 1].file));
+      await errors.race(page.waitForFunction((f) => document.getElementById('result').dataset.source === f, items[mid].file));
+      await errors.race(page.evaluate(() => window.lcnetDebug.compareSettled()));
+      assert.match(await page.locator('#compare-pair-note').innerText(), /^A typical pair/);
     });
 
     await t.test('heatmaps have 10 x blocks cells from stats.json; a click shows that class’s examples', async () => {

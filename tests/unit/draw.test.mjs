@@ -132,8 +132,9 @@ test('every CSS variable style.css uses is defined by theme.js, and it has no co
   const css = readFileSync(new URL('../../www/style.css', import.meta.url), 'utf8')
     .replace(/\/\*[\s\S]*?\*\//g, '');
   const defined = new Set(T.cssVariables().map(([k]) => k));
-  // Set inline by draw.js and teach.js on each element.
-  for (const local of ['--fill', '--rows', '--series']) defined.add(local);
+  // Set inline by draw.js and teach.js on each element; --tour-h by tour.js (the tour card's
+  // height, on a phone).
+  for (const local of ['--fill', '--rows', '--series', '--tour-h']) defined.add(local);
   const used = new Set([...css.matchAll(/var\((--[a-z0-9-]+)/g)].map((m) => m[1]));
   for (const u of used) assert.ok(defined.has(u), `style.css uses ${u}, which theme.js does not define`);
   assert.doesNotMatch(css, /#[0-9a-f]{3,8}\b/i, 'colours belong in theme.js');

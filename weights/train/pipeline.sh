@@ -4,7 +4,10 @@
 # continues each unfinished run from its own checkpoint, weights/checkpoint-wip/<run>.pt (one
 # file per run, overwritten every 100 steps); a finished run leaves its f32 weights and log in
 # weights/train/runs/ (committed, so no finished run is trained again) and is not run again.
-#   bash weights/train/pipeline.sh [--data PATH] [--threads N]
+#   bash weights/train/pipeline.sh [all|frontier|gated|export] [--data PATH] [--threads N]
+# `frontier` and `gated` run one part each, so that the two can share a 2-core machine (one
+# thread each); `export` only writes the shipped files; `all` (the default) does everything in
+# order.
 #
 # 1. Static ResNet-56, 120 epochs: Nesterov SGD, lr 0.1 (1-epoch warm-up, cosine), batch 128,
 #    weight decay 5e-4 (not on BN/bias), crop+flip, cutout 16, label smoothing 0.1, EMA 0.999
@@ -24,6 +27,8 @@ T=weights/train
 R=$T/runs
 CK=weights/checkpoint-wip
 mkdir -p $R $CK
+PART=all
+case "${1:-}" in all | frontier | gated | export) PART=$1; shift ;; esac
 DATA=()  # export.py takes the same --data
 args=("$@")
 for i in "${!args[@]}"; do
@@ -43,18 +48,32 @@ run() {
 
 S56=$R/resnet56-static.safetensors
 [ -f $S56 ] || S56=weights/resnet56-static.safetensors
-[ -f $S56 ] || run resnet56-static "${STATIC[@]}" --depth 56
-[ -f $S56 ] || S56=$R/resnet56-static.safetensors
+if [ ! -f $S56 ]; then
+  S56=$R/resnet56-static.safetensors
+  run resnet56-static "${STATIC[@]}" --depth 56
+fi
 
-for depth in 20 14 8; do
-  run resnet$depth-static "${STATIC[@]}" --depth $depth
-done
+if [ $PART = all ] || [ $PART = frontier ]; then
+  for depth in 20 14 8; do
+    run resnet$depth-static "${STATIC[@]}" --depth $depth
+  done
+fi
 
+# The gated phase, chosen by the pilots (weights/README.md, weights/train/pilots/): the runtime's
+# own decisions in training (no noise; straight-through gradient of sigmoid((z - tau) / 0.3)),
+# per-image cost shaping around a target that falls with the thresholds, per-block run-rate
+# bounds rising over the same 10 epochs as the budget.
 GATED=(--phase gated --epochs 60 --lr 0.05 --warmup 1 --ramp 10 --target 0.35 --target-low 0.15
   --lam 20 --tau-max 0.3 --tau-zero-prob 0.25 --cost runtime --decision-temp 0.3
-  --shape-width 0.15 --rate-bounds 0.1,0.9 --rate-weight 10 --empty-skip --cutout 16
-  --teacher $S56 --kd-alpha 0.7 --kd-temp 4 --label-smoothing 0.1 --ema 0.999 --init $S56)
-run lcnet-resnet56 "${GATED[@]}"
+  --shape-width 0.2 --rate-bounds 0.1,0.9 --rate-weight 10 --rate-ramp 10 --empty-skip
+  --cutout 16 --teacher $S56 --kd-alpha 0.7 --kd-temp 4 --label-smoothing 0.1 --ema 0.999
+  --init $S56)
+if [ $PART = all ] || [ $PART = gated ]; then
+  run lcnet-resnet56 "${GATED[@]}"
+fi
+if [ $PART = frontier ] || [ $PART = gated ]; then
+  exit 0
+fi
 
 rmdir $CK 2>/dev/null || true
 for name in resnet56-static resnet20-static resnet14-static resnet8-static lcnet-resnet56; do

@@ -119,6 +119,12 @@ def parse_args(argv=None):
     )
     p.add_argument("--rate-weight", type=float, default=1.0)
     p.add_argument(
+        "--rate-ramp",
+        type=float,
+        default=0.0,
+        help="gated: epochs over which the rate bounds' weight rises from 0 (0: at once)",
+    )
+    p.add_argument(
         "--gate-noise",
         type=float,
         default=0.0,
@@ -217,12 +223,13 @@ def budget_loss(args, ratio, taus, epoch_f: float):
     return args.lam * ((residual - (quant - args.shape_width)) ** 2).mean()
 
 
-def rate_loss(args, infos):
+def rate_loss(args, infos, epoch_f: float):
     """Per block: the squared amount by which the share of the batch running it leaves
     [LO, HI], summed over blocks."""
     lo, hi = (float(v) for v in args.rate_bounds.split(","))
     rates = torch.stack([i["run"].mean() for i in infos])
-    return args.rate_weight * (F.relu(lo - rates) ** 2 + F.relu(rates - hi) ** 2).sum()
+    weight = args.rate_weight * (min(1.0, epoch_f / args.rate_ramp) if args.rate_ramp > 0 else 1.0)
+    return weight * (F.relu(lo - rates) ** 2 + F.relu(rates - hi) ** 2).sum()
 
 
 def dynamics(runs: np.ndarray, ratios: np.ndarray) -> dict:
@@ -533,7 +540,7 @@ def main(argv=None):
                     ratio = dynamic_cost(model, infos, costs, rest) / smacs  # [B], at tau = 0
                     loss = loss + budget_loss(args, ratio, None, epoch_f)
                 if args.rate_bounds:
-                    loss = loss + rate_loss(args, infos)
+                    loss = loss + rate_loss(args, infos, epoch_f)
                 ratio_sum += ratio.detach().sum().item()
             opt.zero_grad(set_to_none=True)
             loss.backward()

@@ -74,6 +74,16 @@ pub fn random_model(cfg: &Config, seed: u64) -> LcNet {
     model_from(cfg, &random_tensors(cfg, seed))
 }
 
+/// Sets the gate output biases of `blocks` (e.g. "stage2.1", `planes` inner channels) so that
+/// their L-gates are `l` (clamped) and every C-gate is closed, whatever the input.
+pub fn set_gates(tensors: &mut HashMap<String, Tensor>, blocks: &[&str], planes: usize, l: f32) {
+    let full = |v: f32, n: usize| Tensor::full(v, n, &Device::Cpu).unwrap();
+    for block in blocks {
+        tensors.insert(format!("{block}.cnet.fc2.bias"), full(-50.0, planes));
+        tensors.insert(format!("{block}.lnet.fc2.bias"), full(l, 1));
+    }
+}
+
 /// The network of `tensors`, through a safetensors file as a user would load it.
 pub fn model_from(cfg: &Config, tensors: &HashMap<String, Tensor>) -> LcNet {
     LcNet::from_safetensors_bytes(&to_bytes(tensors), cfg).unwrap()
