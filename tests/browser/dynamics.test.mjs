@@ -61,6 +61,11 @@ test('the card shows the test setâ€™s dynamics from stats.json', async () => {
   const rows = await page.locator('#dynamics .dyn-path').evaluateAll((els) => els.map((e) => Number(e.dataset.images)));
   assert.deepEqual(rows, d.top_paths.map((p) => p.images));
   assert.equal(await page.locator('#dynamics .dyn-path').first().locator('.dyn-cell').count(), d.run_rate.length);
+  // At 390 px the 27 cells of a path fit the card without scrolling.
+  await page.setViewportSize({ width: 390, height: 800 });
+  const fits = await page.locator('#dynamics .dyn-paths').evaluate((el) => el.scrollWidth <= el.clientWidth);
+  await page.setViewportSize({ width: 1280, height: 900 });
+  assert.ok(fits, 'the path rows fit a phone');
   const bars = await page.locator('#dynamics .dyn-tenth').evaluateAll((els) => els.map((e) => e.dataset.ratio));
   assert.deepEqual(bars, d.macs_tenths.map((m) => (m / stats.static_macs).toFixed(4)));
   assert.match(await page.locator('#dynamics .dyn-source').innerText(), /lcnet stats on the 10,000 test images/);
@@ -80,7 +85,15 @@ test('counted live, the numbers equal a brute-force count over the same imagesâ€
   assert.match(await fact('The most common path'), new RegExp(`^${want.top} images`));
   assert.equal(Number(await page.locator('#dynamics .dyn-path').first().getAttribute('data-images')), want.top);
   const fmt = (x) => (Number.isInteger(x) ? String(x) : x.toFixed(1));
-  assert.match(await fact('Two random images differ in'), new RegExp(`^${fmt(want.blocks)} blocks, ${fmt(want.channels)} channels`));
+  const unit = (x, one) => `${fmt(x)} ${one}${x === 1 ? '' : 's'}`;
+  assert.match(await fact('Two random images differ in'), new RegExp(`^${unit(want.blocks, 'block')}, ${unit(want.channels, 'channel')} \\(median\\)`));
+  // The same numbers through the scripting interface.
+  const d = await errors.race(page.evaluate((traces) => window.lcnet.dynamics(traces), r.traces));
+  assert.deepEqual([d.paths, d.top_paths[0].images, d.median_blocks_differ, d.median_channels_differ], [want.paths, want.top, want.blocks, want.channels]);
+  // Traces that do not fit together are refused with a message, and the page lives on.
+  const bad = structuredClone(r.traces.slice(0, 2));
+  bad[1].blocks.pop();
+  await assert.rejects(page.evaluate((t) => window.lcnet.dynamics(t), bad), /image 1 has other blocks than image 0/);
   // Back to the test set.
   await page.locator('#dynamics-test-set').click();
   assert.equal(Number(await page.locator('#dynamics .dyn').getAttribute('data-images')), stats.dynamics.images);

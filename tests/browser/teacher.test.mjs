@@ -257,6 +257,13 @@ test('at 390 px no text is under 11 px and the curve, the diagram and the heatma
       return out;
     });
     assert.deepEqual(small, [], 'text under 11 px at 390 px');
+    // Every text of the curve lies inside the plot's box.
+    const outside = await page.locator('#curve svg').evaluate((svg) => {
+      const box = svg.getBoundingClientRect();
+      return Array.from(svg.querySelectorAll('text')).map((t) => [t.textContent, t.getBoundingClientRect()])
+        .filter(([, r]) => r.width && (r.left < box.left - 0.5 || r.right > box.right + 0.5)).map(([t]) => t);
+    });
+    assert.deepEqual(outside, [], 'curve texts cut at the plot\'s edge');
     // The curve's tick labels do not overlap each other.
     const ticks = await page.locator('#curve svg text.tick').evaluateAll((els) => els.map((e) => e.getBoundingClientRect()).map((b) => [b.left, b.right, b.top]));
     for (let i = 1; i < ticks.length; i++) {
@@ -270,6 +277,20 @@ test('at 390 px no text is under 11 px and the curve, the diagram and the heatma
     if (scroll.wide) {
       assert.equal(scroll.overflow, 'auto');
       assert.equal(await page.locator('.narrow-only').first().isVisible(), true);
+    }
+    // No two texts of the diagram, and no two column labels of a heatmap, overlap.
+    for (const sel of ['.explain-diagram text', '#heatmaps table:first-of-type thead th']) {
+      const boxes = await page.locator(sel).evaluateAll((els) => els.map((e) => {
+        const b = e.getBoundingClientRect();
+        return { t: e.textContent.trim(), l: b.left, r: b.right, top: b.top, bot: b.bottom };
+      }));
+      for (let i = 0; i < boxes.length; i++) {
+        for (let j = i + 1; j < boxes.length; j++) {
+          const [p, q] = [boxes[i], boxes[j]];
+          const overlap = Math.min(p.r, q.r) - Math.max(p.l, q.l) > 0.5 && Math.min(p.bot, q.bot) - Math.max(p.top, q.top) > 0.5;
+          assert.ok(!overlap, `${sel}: “${p.t}” overlaps “${q.t}”`);
+        }
+      }
     }
     // Labels of the accuracy buckets and of the cost tenths do not run into each other.
     for (const sel of ['#buckets .bucket-value', '#buckets .bucket-range', '#dynamics .dyn-bar-label']) {

@@ -14,6 +14,9 @@
 //                                            one per core); `network: 'static'`: the gates off;
 //                                            `batch` images per WebGPU submission (1-20, default
 //                                            20); `traces`: each image's trace in the result
+//   await lcnet.dynamics(traces)             how much traces' decisions differ per image: block
+//                                            paths, fixed blocks, medians over all pairs, cost
+//                                            tenths (`crate/src/dynamics.rs`, as `lcnet stats`)
 //   lcnet.card                               the model card
 // A trace is the JSON of `crate/src/trace.rs` (README: "The trace").
 
@@ -22,6 +25,7 @@ import { classifyFile, shownAtThresholds } from './prediction.js';
 import { moveThresholds } from './thresholds.js';
 import { switchBackend } from './backend.js';
 import { measure } from './measure.js';
+import { request } from './worker-client.js';
 
 /**
  * Installs `window.lcnet`.
@@ -52,6 +56,7 @@ export function installApi(ready) {
       if (state.backend !== name) throw new Error(`could not switch to ${name}: ${state.webgpu.note || 'see the page'}`);
     },
     measure: (n, o) => measure(n, o),
+    dynamics: (traces) => request({ cmd: 'dynamics', traces }),
     get card() {
       return state.card;
     },

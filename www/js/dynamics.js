@@ -102,7 +102,8 @@ export function dynamicsView(d, { staticMacs, blocks, source }) {
       ['Blocks decided per image', `${formatWhole(d.dynamic_blocks)} of ${d.run_rate.length} run for 10–90% of images`],
       ['Effectively fixed', `${d.always_run.length ? `${blockList(d.always_run)} run for ≥ 99%` : 'no block runs for ≥ 99%'}; ` +
         `${d.never_run.length ? `${blockList(d.never_run)} for ≤ 1%` : 'none for ≤ 1%'} of images`],
-      ['Two random images differ in', `${medianText(d.median_blocks_differ)} blocks, ${medianText(d.median_channels_differ)} channels (median)`],
+      ['Two random images differ in', `${medianText(d.median_blocks_differ)} block${d.median_blocks_differ === 1 ? '' : 's'}, ` +
+        `${medianText(d.median_channels_differ)} channel${d.median_channels_differ === 1 ? '' : 's'} (median)`],
       ['Run with no channel', empty.length
         ? `${blockList(empty.map((x) => x.b))}, for ${empty.map((x) => shareText(x.r)).join(', ')} of images: only the shortcut and a bias are computed`
         : 'no block, for most images'],

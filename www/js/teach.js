@@ -315,7 +315,8 @@ export function curveTree(cv, B = CURVE_BOX) {
     h('defs', {}, h('clipPath', { id: clip }, h('rect', { x: B.left - 8, y: B.top - 8, width: w + 16, height: ht + 16 }))),
     h('g', { class: 'grid-lines' }, grid),
     h('text', { class: 'axis-label', x: B.left + w / 2, y: B.height - 6, 'text-anchor': 'middle' },
-      'MACs spent, % of the static ResNet (mean over the test set)'),
+      // A phone-wide plot has room for the short form only.
+      B.width < 420 ? 'MACs, % of the static ResNet (mean)' : 'MACs spent, % of the static ResNet (mean over the test set)'),
     h('text', { class: 'axis-label', x: 12, y: B.top + ht / 2, 'text-anchor': 'middle', transform: `rotate(-90 12 ${f(B.top + ht / 2)})` },
       'test accuracy'),
     h('g', { 'clip-path': `url(#${clip})` }, [base, frontier, lines, own, marker]),
