@@ -328,6 +328,25 @@ test('at 390 px the tour card never covers the card it explains', async () => {
   errors.assertNone();
 });
 
+test('presentation mode enlarges the type and keeps the key views', async () => {
+  const present = page.locator('#present');
+  await present.click();
+  try {
+    assert.equal(await present.getAttribute('aria-pressed'), 'true');
+    assert.equal(await page.evaluate(() => getComputedStyle(document.documentElement).fontSize), '20px');
+    for (const sel of ['#glossary', '#classes-card', '#compare-card', '#measure']) {
+      assert.equal(await page.locator(sel).isVisible(), false, `${sel} is hidden`);
+    }
+    for (const sel of ['#viz .block', '#curve svg', '#dynamics .dyn', '#pred-label']) {
+      assert.equal(await page.locator(sel).first().isVisible(), true, `${sel} stays`);
+    }
+  } finally {
+    await present.click();
+  }
+  assert.equal(await page.evaluate(() => getComputedStyle(document.documentElement).fontSize), '16px');
+  errors.assertNone();
+});
+
 test('axe-core finds no accessibility violations', async () => {
   await page.addScriptTag({ path: AXE });
   const violations = await page.evaluate(async () => {

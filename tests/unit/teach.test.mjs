@@ -348,3 +348,17 @@ test('zoomed, the curve spans the measured range; the full network is a line mar
   assert.equal(T.curveBox(2000).width, 560);
   assert.equal(T.curveBox(200).width, 320);
 });
+
+test('a point measured in the browser is drawn with its 95% interval', () => {
+  const own = [{ accuracy: 0.93, correct: 93, macs_ratio: 0.3, tau_l: 0, tau_c: 0, images: 100 }];
+  const cv = T.curveView(card(), 0, 0, own);
+  const { lo, hi } = V.wilson(93, 100);
+  assert.deepEqual(cv.measured[0].interval, { lo, hi });
+  assert.match(cv.measured[0].title, /93\.0% \(95% interval 86\.3–96\.6%, 100 images: a small sample\)/);
+  const bar = nodes(T.curveTree(cv), (n) => n.attrs && n.attrs.class === 'interval')[0];
+  assert.deepEqual([bar.attrs['data-lo'], bar.attrs['data-hi']], [lo.toFixed(4), hi.toFixed(4)]);
+  // The bar spans the interval on the plot: its ends are the y of lo and hi.
+  assert.ok(Number(bar.attrs.y1) < Number(bar.attrs.y2));
+  // The y axis makes room for the whole interval.
+  assert.ok(cv.yMin <= lo && cv.yMax >= hi);
+});
