@@ -22,7 +22,7 @@ pub enum Error {
     #[error("GPU: {0}")]
     Gpu(String),
 
-    #[cfg(not(target_arch = "wasm32"))]
+    #[cfg(feature = "reference")]
     #[error(transparent)]
     Candle(#[from] candle_core::Error),
 }

@@ -3,7 +3,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::dynamics::ImageDecisions;
-use crate::{trace, Executor, LcNet, Mode, Result, Thresholds, Trace};
+use crate::{Executor, LcNet, Mode, Result, Thresholds, Trace};
 
 /// Results of one pass over a labelled set.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -41,8 +41,8 @@ pub struct EvalResult {
 /// Images per call to the executor (the reference executor batches them).
 const CHUNK: usize = 100;
 
-/// Classifies every `(label, rgb)` pair on `exec` and sums up.
-pub fn evaluate(
+/// Classifies every `(label, rgb)` pair on `exec` (any executor, the GPU's included) and sums up.
+pub async fn evaluate(
     exec: &impl Executor,
     samples: &[(usize, &[u8])],
     mode: Mode,
@@ -51,14 +51,15 @@ pub fn evaluate(
     let mut traces = Vec::with_capacity(samples.len());
     for chunk in samples.chunks(CHUNK) {
         let images: Vec<&[u8]> = chunk.iter().map(|s| s.1).collect();
-        traces.extend(exec.run(&images, mode, th)?);
+        traces.extend(exec.run(&images, mode, th).await?);
     }
     let labels = samples.iter().map(|s| s.0).collect();
     Ok(summarize(exec.net(), th, labels, &traces))
 }
 
-/// Like [`evaluate`], with the samples split over `threads` threads; the result (per-image
-/// lists included) is the same as one pass in input order.
+/// Like [`evaluate`], waited for, with the samples split over `threads` threads (1 for an
+/// executor that is itself parallel, such as the GPU's); the result (per-image lists included)
+/// is the same as one pass in input order.
 #[cfg(not(target_arch = "wasm32"))]
 pub fn evaluate_parallel(
     exec: &(impl Executor + Sync),
@@ -74,7 +75,7 @@ pub fn evaluate_parallel(
             .map(|c| {
                 s.spawn(move || {
                     let images: Vec<&[u8]> = c.iter().map(|s| s.1).collect();
-                    exec.run(&images, mode, th)
+                    exec.run_now(&images, mode, th)
                 })
             })
             .collect();
@@ -113,7 +114,7 @@ pub fn summarize(net: &LcNet, th: Thresholds, labels: Vec<usize>, traces: &[Trac
         .collect();
     let blocks_run: usize = traces.iter().map(|t| t.blocks_run).sum();
     let kept: usize = traces.iter().map(|t| t.channels_kept).sum();
-    let static_macs = trace::static_macs(net.config());
+    let static_macs = crate::model::geometry::static_macs(net.config());
     EvalResult {
         images: labels.len(),
         tau_l: th.tau_l,

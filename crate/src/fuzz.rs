@@ -31,7 +31,7 @@ pub fn weights(data: &[u8]) {
     let grey = vec![128u8; s * s * 3];
     let th = Thresholds::from_config(&card.config);
     let traces = Cpu::new(&net)
-        .run(&[&grey], Mode::Dynamic, th)
+        .run_now(&[&grey], Mode::Dynamic, th)
         .expect("a loaded network runs");
     assert_eq!(traces[0].blocks.len(), net.blocks().len());
 }

@@ -44,7 +44,7 @@ pub use exec::{Executor, Mode};
 pub use model::LcNet;
 pub use trace::Trace;
 
-#[cfg(target_arch = "wasm32")]
+#[cfg(all(feature = "web", target_arch = "wasm32"))]
 pub mod web;
 
 #[cfg(all(feature = "cli", not(target_arch = "wasm32")))]

@@ -4,8 +4,8 @@
 use serde::Serialize;
 use wasm_bindgen::prelude::*;
 
-use crate::exec::cpu::Cpu;
 use crate::exec::gpu::{GpuContext, GpuModel};
+use crate::exec::{cpu::Cpu, wait};
 use crate::{preprocess, Executor, LcNet, Mode, ModelCard, Thresholds, Trace};
 
 fn to_js<T: Serialize>(v: &T) -> Result<JsValue, JsError> {
@@ -112,19 +112,44 @@ impl Model {
         gates_off: bool,
         traces: bool,
     ) -> Result<JsValue, JsError> {
-        let batch = Batch::new(&self.net, rgb, tau_l, tau_c, gates_off);
-        let all = Cpu::new(&self.net)
-            .run(&batch.images, batch.mode, batch.th)
-            .map_err(err)?;
-        measured(&all, traces)
+        let cpu = Cpu::new(&self.net);
+        wait(measure(&cpu, rgb, tau_l, tau_c, gates_off, traces))
     }
 }
 
 impl Model {
     fn run(&self, rgb: &[u8], mode: Mode, th: Thresholds) -> Result<JsValue, JsError> {
-        let traces = Cpu::new(&self.net).run(&[rgb], mode, th).map_err(err)?;
-        to_js(&traces[0])
+        wait(trace(&Cpu::new(&self.net), rgb, mode, th))
     }
+}
+
+/// One image through any executor: its trace.
+async fn trace(
+    exec: &impl Executor,
+    rgb: &[u8],
+    mode: Mode,
+    th: Thresholds,
+) -> Result<JsValue, JsError> {
+    let traces = exec.run(&[rgb], mode, th).await.map_err(err)?;
+    to_js(&traces[0])
+}
+
+/// Many prepared images (their RGB bytes one after another) through any executor: what
+/// `measure` returns (see `measured`).
+async fn measure(
+    exec: &impl Executor,
+    rgb: &[u8],
+    tau_l: f32,
+    tau_c: f32,
+    gates_off: bool,
+    traces: bool,
+) -> Result<JsValue, JsError> {
+    let batch = Batch::new(exec.net(), rgb, tau_l, tau_c, gates_off);
+    let all = exec
+        .run(&batch.images, batch.mode, batch.th)
+        .await
+        .map_err(err)?;
+    measured(&all, traces)
 }
 
 /// The arguments of a `measure` call: the images, one after another in `rgb`, and how to run them.
@@ -176,7 +201,7 @@ fn has_webgpu() -> bool {
         .is_ok_and(|g| !g.is_undefined() && !g.is_null())
 }
 
-/// A loaded LC-Net on the browser's WebGPU (`crate::gpu`): gates, decisions and the kept
+/// A loaded LC-Net on the browser's WebGPU (`crate::exec::gpu`): gates, decisions and the kept
 /// convolutions run on the GPU, one readback per submission (one image, or a batch in
 /// `measure`).
 #[wasm_bindgen(js_name = GpuModel)]
@@ -221,26 +246,19 @@ impl WebGpuModel {
         gates_off: bool,
         traces: bool,
     ) -> Result<JsValue, JsError> {
-        let batch = Batch::new(self.gpu.net(), &rgb, tau_l, tau_c, gates_off);
-        let all = self
-            .gpu
-            .run(&batch.images, batch.mode, batch.th)
-            .await
-            .map_err(err)?;
-        measured(&all, traces)
+        measure(&self.gpu, &rgb, tau_l, tau_c, gates_off, traces).await
     }
 
     /// As `Model.classify`, on the GPU; resolves with the same trace shape.
     pub async fn classify(&self, rgb: Vec<u8>, tau_l: f32, tau_c: f32) -> Result<JsValue, JsError> {
-        self.run(&rgb, Mode::Dynamic, Thresholds { tau_l, tau_c })
-            .await
+        trace(&self.gpu, &rgb, Mode::Dynamic, Thresholds { tau_l, tau_c }).await
     }
 
     /// As `Model.classifyStatic`, on the GPU.
     #[wasm_bindgen(js_name = classifyStatic)]
     pub async fn classify_static(&self, rgb: Vec<u8>) -> Result<JsValue, JsError> {
         let th = Thresholds::from_config(self.gpu.net().config());
-        self.run(&rgb, Mode::Static, th).await
+        trace(&self.gpu, &rgb, Mode::Static, th).await
     }
 
     /// GPU->CPU readbacks made so far on this model's device (one per submission).
@@ -257,12 +275,5 @@ impl WebGpuModel {
     #[wasm_bindgen(js_name = loseDevice)]
     pub fn lose_device(&self) {
         self.gpu.context().device.destroy();
-    }
-}
-
-impl WebGpuModel {
-    async fn run(&self, rgb: &[u8], mode: Mode, th: Thresholds) -> Result<JsValue, JsError> {
-        let traces: Vec<Trace> = self.gpu.run(&[rgb], mode, th).await.map_err(err)?;
-        to_js(&traces[0])
     }
 }

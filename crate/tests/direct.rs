@@ -86,7 +86,7 @@ fn conv3x3_matches_reference() {
         let x = rng.vec(n_in * size * size, -1.0, 1.0);
         let wt = rng.vec(n_out * n_in * 9, -0.2, 0.2);
         let bias = rng.vec(n_out, -0.5, 0.5);
-        let so = lcnet::trace::out_size(size, stride);
+        let so = lcnet::model::geometry::out_size(size, stride);
         let res = rng.vec(n_out * so * so, -1.0, 1.0);
         let xp = Planes::from_chw(n_in, size, size, &x);
         let rp = Planes::from_chw(n_out, so, so, &res);
@@ -178,7 +178,7 @@ fn conv3x3_filters_matches_reference() {
         let x = rng.vec(j * size * size, -1.0, 1.0);
         let bias = rng.vec(o, -0.5, 0.5);
         let scale = rng.vec(o, 0.0, 1.5);
-        let so = lcnet::trace::out_size(size, stride);
+        let so = lcnet::model::geometry::out_size(size, stride);
         let res = rng.vec(o * so * so, -1.0, 1.0);
         let xp = Planes::from_chw(j, size, size, &x);
         let rp = Planes::from_chw(o, so, so, &res);

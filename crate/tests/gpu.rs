@@ -17,7 +17,7 @@ use common::*;
 use lcnet::exec::gpu::conv3x3::{self, ConvParams, IN_LIST, OUT_LIST, RELU};
 use lcnet::exec::gpu::decide::{self, selection, Chosen};
 use lcnet::exec::gpu::{conv1x1, gate, linear, pool, residual, GpuContext, GpuModel};
-use lcnet::{dataset, EmptyBlock, LcNet, Mode, ModelCard, Thresholds, Trace};
+use lcnet::{dataset, EmptyBlock, Executor, Mode, ModelCard, Thresholds, Trace};
 
 /// The shared context, or `None` when there is no adapter and skipping was asked for.
 fn ctx() -> Option<&'static GpuContext> {
@@ -359,7 +359,7 @@ fn assert_same(what: &str, gpu: &Trace, reference: &Trace) {
 }
 
 /// One image through a CPU path (the candle reference or the CPU kernels).
-fn cpu(net: &LcNet, rgb: &[u8], via: Via, th: Thresholds) -> Trace {
+fn cpu(net: &Net, rgb: &[u8], via: Via, th: Thresholds) -> Trace {
     run_path(net, rgb, 1, via, th).1.remove(0)
 }
 
@@ -607,7 +607,7 @@ fn committed_smoke_model_matches_reference_on_fixture_images() {
     let card = ModelCard::from_json(&std::fs::read_to_string(path.with_extension("json")).unwrap())
         .unwrap();
     let cfg = &card.config;
-    let net = LcNet::load(&path, cfg).unwrap();
+    let net = Net::load(&path, cfg);
     let gpu = GpuModel::new(ctx, &net).unwrap();
     let bin = repo_root().join("crate/tests/fixtures/cifar10-test-200.bin");
     let samples = dataset::load_test(&bin, cfg, 0).unwrap();
@@ -647,7 +647,7 @@ fn timings_on_the_smoke_model() {
     let path = repo_root().join("weights/smoke/lcnet-resnet8.safetensors");
     let card = ModelCard::from_json(&std::fs::read_to_string(path.with_extension("json")).unwrap())
         .unwrap();
-    let net = LcNet::load(&path, &card.config).unwrap();
+    let net = Net::load(&path, &card.config);
     let gpu = GpuModel::new(ctx, &net).unwrap();
     let bin = repo_root().join("crate/tests/fixtures/cifar10-test-200.bin");
     let samples = dataset::load_test(&bin, &card.config, 50).unwrap();

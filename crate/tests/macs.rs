@@ -1,6 +1,6 @@
 //! MAC accounting against counts worked out by hand for a tiny config.
 
-use lcnet::trace::{block_cost, block_shapes, rest_macs, static_macs, BlockCost};
+use lcnet::model::geometry::{block_cost, block_shapes, rest_macs, static_macs, BlockCost};
 use lcnet::Config;
 
 fn tiny() -> Config {

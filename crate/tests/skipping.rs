@@ -6,13 +6,7 @@ mod common;
 use common::*;
 use lcnet::{counter, Thresholds, Trace};
 
-fn run(
-    net: &lcnet::LcNet,
-    rgb: &[u8],
-    n: usize,
-    via: Via,
-    th: Thresholds,
-) -> (Vec<Vec<f32>>, Vec<Trace>) {
+fn run(net: &Net, rgb: &[u8], n: usize, via: Via, th: Thresholds) -> (Vec<Vec<f32>>, Vec<Trace>) {
     run_path(net, rgb, n, via, th)
 }
 

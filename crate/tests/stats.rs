@@ -5,6 +5,7 @@ mod common;
 use common::*;
 use lcnet::eval::{evaluate, evaluate_parallel};
 use lcnet::exec::cpu::Cpu;
+use lcnet::exec::wait;
 use lcnet::stats::{cost_buckets, per_class};
 use lcnet::{Mode, Thresholds};
 
@@ -32,7 +33,7 @@ fn check(seed: u64) -> bool {
         tau_c: 0.3,
     };
     let samples: Vec<(usize, &[u8])> = labels.iter().copied().zip(rgb.chunks(per)).collect();
-    let r = evaluate(&Cpu::new(&net), &samples, Mode::Dynamic, th).unwrap();
+    let r = wait(evaluate(&Cpu::new(&net), &samples, Mode::Dynamic, th)).unwrap();
     let classes = per_class(&r, &cfg.class_names);
     assert_eq!(classes.len(), cfg.num_classes);
     assert_eq!(classes.iter().map(|c| c.images).sum::<usize>(), n);
@@ -98,14 +99,14 @@ fn parallel_evaluation_equals_sequential() {
     let samples = labelled(&cfg, &rgb, 10);
     let cpu = Cpu::new(&net);
     for mode in [Mode::Dynamic, Mode::Static] {
-        let one = evaluate(&cpu, &samples, mode, TH).unwrap();
+        let one = wait(evaluate(&cpu, &samples, mode, TH)).unwrap();
         for threads in [1, 4, 40] {
             let par = evaluate_parallel(&cpu, &samples, mode, TH, threads).unwrap();
             assert_eq!(par, one, "{mode:?}, {threads} threads");
         }
         assert_eq!(one.images, n);
     }
-    let r = evaluate(&cpu, &samples, Mode::Dynamic, TH).unwrap();
+    let r = wait(evaluate(&cpu, &samples, Mode::Dynamic, TH)).unwrap();
     assert!(
         r.block_ran.iter().flatten().any(|&x| !x),
         "some block was skipped"
@@ -120,7 +121,13 @@ fn examples_span_each_class_from_cheapest_to_costliest() {
     let net = random_model(&cfg, 3);
     let n = 30;
     let rgb = random_rgb(&cfg, n, 3);
-    let r = evaluate(&Cpu::new(&net), &labelled(&cfg, &rgb, 3), Mode::Dynamic, TH).unwrap();
+    let r = wait(evaluate(
+        &Cpu::new(&net),
+        &labelled(&cfg, &rgb, 3),
+        Mode::Dynamic,
+        TH,
+    ))
+    .unwrap();
     let ex = lcnet::stats::examples(&r, cfg.num_classes, 4);
     // Classes 0..3 have 10 images each, the others none.
     assert_eq!(ex.len(), 12);
@@ -223,7 +230,7 @@ fn check_dynamics(seed: u64) -> bool {
     let n = 40;
     let rgb = random_rgb(&cfg, n, seed);
     let samples = labelled(&cfg, &rgb, 3);
-    let r = evaluate(&Cpu::new(&net), &samples, Mode::Dynamic, TH).unwrap();
+    let r = wait(evaluate(&Cpu::new(&net), &samples, Mode::Dynamic, TH)).unwrap();
     let d = lcnet::dynamics::dynamics(&r.decisions);
     let paths: Vec<&Vec<bool>> = r.block_ran.iter().collect();
     let mut distinct = paths.clone();

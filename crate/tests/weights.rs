@@ -10,7 +10,7 @@ use candle_core::{DType, Device, Tensor};
 use common::*;
 use lcnet::dataset;
 use lcnet::eval::evaluate;
-use lcnet::exec::cpu::Cpu;
+use lcnet::exec::{cpu::Cpu, wait};
 use lcnet::{LcNet, Mode, ModelCard, Thresholds, WeightsDtype};
 use serde_json::Value;
 
@@ -93,7 +93,7 @@ fn matches_pytorch() {
                 .iter()
                 .map(|v| v.as_u64().unwrap() as u8)
                 .collect();
-            let (logits, traces) = run_path(&net, &rgb, 1, Via::CpuDynamic, th);
+            let (logits, traces) = run_on(&Cpu::new(&net), &rgb, 1, Mode::Dynamic, th);
             let diff = max_abs_diff(&logits[0], &f32s(&case["logits"]));
             assert!(
                 diff < 1e-4,
@@ -138,7 +138,7 @@ fn reproduces_recorded_subset_accuracy() {
         assert_eq!(samples.len(), 200);
         let pairs: Vec<(usize, &[u8])> = samples.iter().map(|s| (s.label, &s.rgb[..])).collect();
         let th = Thresholds::from_config(&card.config);
-        let r = evaluate(&Cpu::new(&net), &pairs, Mode::Dynamic, th).unwrap();
+        let r = wait(evaluate(&Cpu::new(&net), &pairs, Mode::Dynamic, th)).unwrap();
         let expect: Vec<usize> = fx["subset"]["predictions"]
             .as_array()
             .unwrap()
@@ -190,7 +190,7 @@ fn subset_logits(net: &LcNet, th: Thresholds) -> Vec<Vec<f32>> {
     let bin = repo_root().join("crate/tests/fixtures/cifar10-test-200.bin");
     let samples = dataset::load_test(&bin, net.config(), 8).unwrap();
     let rgb: Vec<u8> = samples.iter().flat_map(|s| s.rgb.iter().copied()).collect();
-    run_path(net, &rgb, samples.len(), Via::CpuDynamic, th).0
+    run_on(&Cpu::new(net), &rgb, samples.len(), Mode::Dynamic, th).0
 }
 
 /// 16-bit files (the demo model ships as f16) load widened to f32: exactly the network of the

@@ -5,7 +5,10 @@
 // ONNX Runtime Web's wasm backend (one thread, SIMD) on the same network in the same browser
 // (tests/bench/ort.mjs) and prints the static CPU path's time against it. `--wasm simd128` runs
 // the plain wasm build instead of the relaxed-SIMD one. Batch mode ("measure it yourself"):
-// `--batch-images N` per run, `--batch-rounds N` alternating rounds on the CPU.
+// `--batch-images N` per run, `--batch-rounds N` alternating rounds on the CPU. On the CPU it
+// also times the reference module (candle, dense masked: `window.lcnet.verify`) against real
+// skipping on the same test images (`--reference-rounds N`, 0: not at all), and reports the
+// module's size (it is not part of the first visit).
 //
 // CPU timings come from a single-threaded wasm module on this machine's CPU; WebGPU in headless
 // Chromium here is SwiftShader (a CPU emulation of a GPU), so its numbers say little about a
@@ -33,6 +36,8 @@ const { values: opt } = parseArgs({
     'batch-images': { type: 'string', default: '500' },
     // Rounds of the batch timings on the CPU (gates off, LC-Net on 1 and on 2 workers each).
     'batch-rounds': { type: 'string', default: '5' },
+    // Rounds of 100 test images through the reference and through real skipping (CPU).
+    'reference-rounds': { type: 'string', default: '3' },
   },
 });
 const backends = opt.backend === 'both' ? ['webgpu', 'cpu'] : [opt.backend];
@@ -101,6 +106,8 @@ try {
     gzip_bytes: sum(files, 'gzip'),
     service_worker: { files: bySw.length, sent_bytes: sum(bySw, 'sent'), gzip_bytes: sum(bySw, 'gzip') },
     largest: [...files].sort((a, b) => b.sent - a.sent).slice(0, 4),
+    // The reference module is fetched only when asked for: none of it on a first visit.
+    reference_files: files.filter((f) => f.url.startsWith('/pkg-reference/')).length,
   };
   const load = { cold };
   {
@@ -112,12 +119,20 @@ try {
     await again.page.close();
   }
   const wasmBytes = await readFile(join(WWW, 'pkg', 'lcnet_bg.wasm'));
-  const size = { wasm_bytes: wasmBytes.length, wasm_gzip_bytes: gzipSync(wasmBytes, { level: 9 }).length };
+  const refBytes = await readFile(join(WWW, 'pkg-reference', 'lcnet_reference_bg.wasm'));
+  const size = {
+    wasm_bytes: wasmBytes.length,
+    wasm_gzip_bytes: gzipSync(wasmBytes, { level: 9 }).length,
+    reference_wasm_bytes: refBytes.length,
+    reference_wasm_gzip_bytes: gzipSync(refBytes, { level: 9 }).length,
+  };
   if (!opt.json) {
     const f = (l) => `${(l.page_ms / 1000).toFixed(2)} s from navigation to the first classified image (on ` +
       `${l.first_backend}; ready in the worker after ${(l.total / 1000).toFixed(2)} s: fetch + compile ` +
       `${(l.fetch / 1000).toFixed(2)} s, CPU model ${(l.cpu / 1000).toFixed(2)} s), WebGPU set up in the background in ${(l.gpu / 1000).toFixed(2)} s`;
-    console.log(`wasm module: ${(size.wasm_bytes / 1e6).toFixed(2)} MB, ${(size.wasm_gzip_bytes / 1e6).toFixed(2)} MB gzipped`);
+    console.log(`wasm module: ${(size.wasm_bytes / 1e6).toFixed(2)} MB, ${(size.wasm_gzip_bytes / 1e6).toFixed(2)} MB gzipped; ` +
+      `reference module (candle, loaded only when asked): ${(size.reference_wasm_bytes / 1e6).toFixed(2)} MB, ` +
+      `${(size.reference_wasm_gzip_bytes / 1e6).toFixed(2)} MB gzipped, ${download.reference_files} of its files in the first visit`);
     console.log(`first visit downloads ${download.files} files: ${(download.sent_bytes / 1e6).toFixed(2)} MB as sent by this ` +
       `server (uncompressed), ${(download.gzip_bytes / 1e6).toFixed(2)} MB gzipped; largest: ` +
       download.largest.map((x) => `${x.url} ${(x.sent / 1e6).toFixed(2)} MB`).join(', ') +
@@ -233,6 +248,34 @@ try {
       }
     }
     summaries.push({ batch });
+  }
+  // candle in the browser: the reference (dense masked, every convolution computed) against the
+  // page's real skipping on the same 100 test images, rounds alternating within `verify`.
+  const refRounds = Number(opt['reference-rounds']);
+  if (backends.includes('cpu') && refRounds > 0) {
+    await useBackend(page, errors, 'cpu');
+    const rounds = [];
+    for (let k = 0; k < refRounds + 1; k++) {
+      const r = await errors.race(page.evaluate(() => window.lcnet.verify(100)));
+      if (k > 0) rounds.push(r); // the first round warms both modules up
+    }
+    const per = (key) => median(rounds.map((r) => r[key] / r.images));
+    const res = {
+      rounds: rounds.length,
+      images: rounds[0].images,
+      reference_ms_per_image: per('reference_ms'),
+      skipping_ms_per_image: per('skipping_ms'),
+      ratio: median(rounds.map((r) => r.reference_ms / r.skipping_ms)),
+      agree: rounds.every((r) => r.decisions_equal === r.images && r.predictions_equal === r.images),
+      max_logit_diff: Math.max(...rounds.map((r) => r.max_logit_diff)),
+    };
+    summaries.push({ reference: res });
+    if (!opt.json) {
+      console.log(`reference (candle, dense masked) vs real skipping, CPU, ${res.images} test images x ${res.rounds} rounds: ` +
+        `${res.reference_ms_per_image.toFixed(2)} vs ${res.skipping_ms_per_image.toFixed(2)} ms per image = ` +
+        `${res.ratio.toFixed(1)}x (${res.agree ? 'same decisions and predictions' : 'DECISIONS DIFFER'}, ` +
+        `logits at most ${res.max_logit_diff.toExponential(1)} apart)\n`);
+    }
   }
   errors.assertNone();
   if (opt.ort) {

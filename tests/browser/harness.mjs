@@ -17,7 +17,7 @@ export const ARTIFACTS = join(ROOT, 'tests', 'artifacts');
 export const CHROMIUM = process.env.LCNET_CHROMIUM || '/usr/bin/chromium';
 
 const BUILD_HINT = 'run the build first: `cargo xtask build --weights <file.safetensors>` ' +
-  '(it writes www/pkg/, www/pkg-relaxed/, www/weights/model.{safetensors,json}, www/gallery/ and www/stats/)';
+  '(it writes www/pkg/, www/pkg-relaxed/, www/pkg-reference/, www/weights/model.{safetensors,json}, www/gallery/ and www/stats/)';
 
 /** Throws a clear error naming what is missing when www/ has not been built. */
 export function requireBuild() {
@@ -26,6 +26,8 @@ export function requireBuild() {
     'pkg/lcnet_bg.wasm',
     'pkg-relaxed/lcnet.js',
     'pkg-relaxed/lcnet_bg.wasm',
+    'pkg-reference/lcnet_reference.js',
+    'pkg-reference/lcnet_reference_bg.wasm',
     'weights/model.json',
     'weights/model.safetensors',
     'gallery/gallery.json',

@@ -70,9 +70,6 @@ test('small formatters', () => {
   assert.equal(V.backendText('cpu', { simd: true, relaxed: true }), 'CPU (WebAssembly, SIMD on, relaxed SIMD)');
   assert.equal(V.backendText('webgpu', { adapter: 'google swiftshader' }), 'WebGPU (google swiftshader)');
   assert.equal(V.backendText('webgpu'), 'WebGPU (unknown adapter)');
-  assert.equal(V.median([3, 1, 2]), 2);
-  assert.equal(V.median([4, 1, 2, 3]), 2.5);
-  assert.ok(Number.isNaN(V.median([])));
 });
 
 test('loadingProgress with and without a known size', () => {
@@ -247,23 +244,6 @@ test('cameraErrorText names the cause and says the rest keeps working', () => {
 test('cameraBackendText gives the measured time per frame of each backend', () => {
   assert.equal(V.cameraBackendText({ cpu: 3.14, webgpu: 260 }), '(CPU 3.1 ms vs WebGPU 260 ms per frame here)');
   assert.equal(V.cameraBackendText({ cpu: 3.14 }), '(3.1 ms per frame)');
-});
-
-test('chooseBackend takes the faster measured backend; WebGPU only when measured', () => {
-  assert.equal(V.chooseBackend({ cpu: 3.1, webgpu: 260 }), 'cpu');
-  assert.equal(V.chooseBackend({ cpu: 3.1, webgpu: 0.9 }), 'webgpu');
-  assert.equal(V.chooseBackend({ cpu: 3.1, webgpu: 3.1 }), 'cpu', 'a tie stays on the CPU');
-  assert.equal(V.chooseBackend({ cpu: 3.1, webgpu: null }), 'cpu');
-  assert.equal(V.chooseBackend({ cpu: 3.1 }), 'cpu');
-  assert.equal(V.chooseBackend({ cpu: NaN, webgpu: 2 }), 'cpu');
-  assert.equal(V.backendChoiceText({ cpu: 3.1, webgpu: 260 }, 'cpu'),
-    'Running on the CPU, the faster here: 3.1 ms vs 260 ms per image on WebGPU (measured at start-up; the toggle still switches).');
-  assert.equal(V.backendChoiceText({ cpu: 3.1, webgpu: 0.9 }, 'webgpu'),
-    'Running on WebGPU, the faster here: 0.90 ms vs 3.1 ms per image on the CPU (measured at start-up; the toggle still switches).');
-  assert.equal(V.backendChoiceText({ cpu: 3.1, webgpu: 260 }, 'webgpu', 'address'),
-    'Running on WebGPU as the address asks (measured at start-up: 260 ms vs 3.1 ms per image on the CPU).');
-  assert.equal(V.backendChoiceText({ cpu: 3.1, webgpu: 260 }, 'cpu', 'toggle'),
-    'Running on the CPU as chosen (measured at start-up: 3.1 ms vs 260 ms per image on WebGPU).');
 });
 
 test('the 95% interval of an accuracy is the Wilson score interval', () => {

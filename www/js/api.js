@@ -17,6 +17,12 @@
 //   await lcnet.dynamics(traces)             how much traces' decisions differ per image: block
 //                                            paths, fixed blocks, medians over all pairs, cost
 //                                            tenths (`crate/src/dynamics.rs`, as `lcnet stats`)
+//   await lcnet.verify(n?)                   n test images (default 100) through the page's executor
+//                                            and the reference (candle, dense masked, its own
+//                                            wasm module, loaded on first use) -> {images,
+//                                            decisions_equal, predictions_equal, max_logit_diff,
+//                                            first_difference, backend, skipping_ms,
+//                                            reference_ms, tau_l, tau_c}
 //   lcnet.card                               the model card
 // A trace is the JSON of `crate/src/trace.rs` (README: "The trace").
 
@@ -26,6 +32,7 @@ import { moveThresholds } from './thresholds.js';
 import { switchBackend } from './backend.js';
 import { measure } from './measure.js';
 import { request } from './worker-client.js';
+import { verify } from './reference.js';
 
 /**
  * Installs `window.lcnet`.
@@ -57,6 +64,7 @@ export function installApi(ready) {
     },
     measure: (n, o) => measure(n, o),
     dynamics: (traces) => request({ cmd: 'dynamics', traces }),
+    verify: (n) => verify(n),
     get card() {
       return state.card;
     },

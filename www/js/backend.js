@@ -5,9 +5,8 @@ import * as V from './view.js';
 import { $, state } from './state.js';
 import { showError } from './status.js';
 import { request } from './worker-client.js';
-
-/** Runs the shown image again after a switch; main.js passes prediction.js's `rerun`. */
-let rerunShown = async () => {};
+import { rerun } from './prediction.js';
+import { subscribe } from './shown.js';
 
 /**
  * Shows which backend runs, the note about WebGPU, and the toggle's state.
@@ -41,20 +40,26 @@ export async function switchBackend(name) {
   try {
     const r = await request({ cmd: 'backend', name });
     setBackend(r.backend, r.webgpu);
-    await rerunShown();
+    await rerun();
   } catch (e) {
     showError(`Could not switch to ${name === 'webgpu' ? 'WebGPU' : 'the CPU'}: ${e.message}`);
     setBackend(state.backend, state.webgpu);
   }
 }
 
-/**
- * Wires the toggle. `rerun` is handed in rather than imported because the result view, which
- * `rerun` draws, itself calls `setBackend` (the worker may fall back while answering).
- * @param {() => Promise<void>} rerun runs the shown image again at the current thresholds
- */
-export function initBackendToggle(rerun) {
-  rerunShown = rerun;
+// A result says where it ran: the worker may have fallen back to the CPU while answering.
+// (A live camera frame may run on another backend than the page's: see camera.js.)
+function followResult() {
+  const output = state.output;
+  const changed = !state.shown?.live && output.backend !== state.backend;
+  if (output.backend && (changed || output.webgpu?.note !== state.webgpu.note)) {
+    setBackend(output.backend, output.webgpu || state.webgpu);
+  }
+}
+
+/** Wires the toggle, and follows the backend each result of the shown image ran on. */
+export function initBackend() {
+  subscribe(followResult);
   for (const r of document.querySelectorAll('input[name="backend"]')) {
     r.addEventListener('change', () => {
       if (r.checked && r.value !== state.backend) switchBackend(r.value);

@@ -5,6 +5,7 @@
 // frame as the shown image for the other views; hiding the tab also releases the camera.
 
 import * as V from './view.js';
+import { median, chooseBackend } from './policy.js';
 import { $, state } from './state.js';
 import { setStatus, showError } from './status.js';
 import { classifyFrame } from './prediction.js';
@@ -101,8 +102,9 @@ function grab(video) {
 }
 
 // Times PROBE_FRAMES frames on each backend the page has (median of the worker's measured
-// inference time) and keeps the faster for the live loop.
-async function chooseBackend(video) {
+// inference time) and keeps the faster for the live loop (policy.js's rule: a tie stays on the
+// CPU).
+async function probeBackends(video) {
   const backends = state.webgpu?.available ? ['cpu', 'webgpu'] : ['cpu'];
   const ms = {};
   for (const b of backends) {
@@ -112,9 +114,9 @@ async function chooseBackend(video) {
       const out = await classifyFrame(frame, { name: 'camera', url, live: true }, b);
       t.push(out.timings.classify_ms);
     }
-    ms[b] = V.median(t);
+    ms[b] = median(t);
   }
-  cam.backend = backends.reduce((a, b) => (ms[b] < ms[a] ? b : a));
+  cam.backend = chooseBackend(ms);
   cam.why = V.cameraBackendText(ms);
 }
 
@@ -124,7 +126,7 @@ async function loop() {
     await new Promise((r) => requestAnimationFrame(r));
   }
   try {
-    await chooseBackend(video);
+    await probeBackends(video);
   } catch {
     stopCamera(); // classifyFrame has shown the error
     return;

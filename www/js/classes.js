@@ -1,26 +1,20 @@
 // What the network does per class: `stats/stats.json` (`lcnet stats` over the test set) drawn as
 // heatmaps, example images and accuracy per cost bucket. The "cheapest vs costliest example"
-// button of the compare card is here too, because it picks from these examples.
+// button of the compare card is here too, because it picks from these examples. The loaded
+// stats.json is `state.stats`, for the other views.
 
 import * as D from './draw.js';
 import * as T from './teach.js';
 import { $, state } from './state.js';
 import { showError } from './status.js';
 import { request } from './worker-client.js';
-import { classifyBlob, fetchExample } from './input.js';
-import { setCompareA } from './compare.js';
-import { showTestSetDynamics } from './dynamics-card.js';
 
-/** `data`: stats.json once loaded and checked; `selected`: the clicked cell {class, block}. */
-const stats = { data: null, selected: null, sort: 'cost' };
+/** `selected`: the clicked cell {class, block}; `sort`: the examples' order. */
+const stats = { selected: null, sort: 'cost' };
 
-/**
- * The loaded stats.json, or null when missing or not matching the model.
- * @returns {object|null}
- */
-export function statsData() {
-  return stats.data;
-}
+/** What these views ask of other views (see `initClasses`): main.js hands it in, so that this
+ * module imports none of them. */
+let others;
 
 /**
  * Fetches stats.json, checks it against the model card and draws the per-class views.
@@ -41,8 +35,8 @@ export async function loadStats() {
     statsUnavailable(`The per-class views are not shown: the shipped stats.json does not match the model (${problem}).`);
     return;
   }
-  stats.data = data;
-  showTestSetDynamics(data);
+  state.stats = data;
+  others.showDynamics(data);
   $('classes-note').textContent = T.statsNoteText(data);
   renderHeatmaps();
   renderExamples();
@@ -53,7 +47,7 @@ export async function loadStats() {
 }
 
 function statsUnavailable(text) {
-  showTestSetDynamics(null);
+  others.showDynamics(null);
   $('classes-note').textContent = text;
   $('heatmaps').replaceChildren();
   document.body.dataset.stats = 'missing';
@@ -63,20 +57,20 @@ function renderHeatmaps() {
   const sel = stats.selected;
   const wrap = $('heatmaps');
   wrap.replaceChildren(
-    D.render(T.heatmapTree(T.heatmapView(stats.data, 'run'), sel), document),
-    D.render(T.heatmapTree(T.heatmapView(stats.data, 'kept'), sel), document),
+    D.render(T.heatmapTree(T.heatmapView(state.stats, 'run'), sel), document),
+    D.render(T.heatmapTree(T.heatmapView(state.stats, 'kept'), sel), document),
   );
 }
 
 function renderExamples() {
   const sel = stats.selected;
-  const items = T.examplesView(stats.data, {
+  const items = T.examplesView(state.stats, {
     sort: stats.sort,
     classIndex: sel ? sel.class : null,
     block: sel ? sel.block : null,
   });
   D.mount($('examples'), T.examplesTree(items, 'stats/'));
-  const label = sel ? stats.data.classes[sel.class].label : null;
+  const label = sel ? state.stats.classes[sel.class].label : null;
   $('examples-title').textContent = sel ? `Examples: ${label}, block ${sel.block + 1}` : 'Examples from the test set';
   $('examples-all').hidden = !sel;
   if (sel) {
@@ -84,7 +78,7 @@ function renderExamples() {
     $('examples-caption').textContent = `${items.length} ${label} test images spread from the cheapest to the ` +
       `costliest; block ${sel.block + 1} ran for ${ran} of them (faded: skipped). Click one to run it.`;
   } else {
-    $('examples-caption').textContent = `${items.length} test images, ${items.length / stats.data.classes.length} per class, ` +
+    $('examples-caption').textContent = `${items.length} test images, ${items.length / state.stats.classes.length} per class, ` +
       'spread from the cheapest to the costliest for the model. The percentage is each one’s cost against the ' +
       'static network; red frame: misclassified. Click one to run it.';
   }
@@ -97,9 +91,9 @@ function renderExamples() {
  */
 export async function pickExample(item) {
   const url = `stats/${encodeURIComponent(item.file)}`;
-  const blob = await fetchExample(url, item.file);
+  const blob = await others.fetchExample(url, item.file);
   if (!blob) return;
-  await classifyBlob(blob, item.file, { url, truth: item.label });
+  await others.showBlob(blob, item.file, { url, truth: item.label });
 }
 
 /**
@@ -108,7 +102,7 @@ export async function pickExample(item) {
  * @returns {boolean} whether there is such an example
  */
 export function showExampleNamed(file) {
-  const item = stats.data && T.examplesView(stats.data).find((x) => x.file === file);
+  const item = state.stats && T.examplesView(state.stats).find((x) => x.file === file);
   if (item) pickExample(item);
   return Boolean(item);
 }
@@ -119,7 +113,7 @@ export function showExampleNamed(file) {
  * @param {'extremes'|'typical'} kind
  */
 async function comparePair(kind) {
-  const items = T.examplesView(stats.data, { sort: 'cost' });
+  const items = T.examplesView(state.stats, { sort: 'cost' });
   if (items.length < 2) return;
   const mid = items.length >> 1;
   const [cheap, dear] = kind === 'typical' ? [items[mid - 1], items[mid]] : [items[0], items[items.length - 1]];
@@ -127,12 +121,12 @@ async function comparePair(kind) {
     ? `A typical pair: the two of the ${items.length} examples next to their median cost.`
     : `The extremes: the cheapest and the costliest of the ${items.length} examples; most pairs differ far less (try a typical pair).`;
   const url = `stats/${encodeURIComponent(cheap.file)}`;
-  const blob = await fetchExample(url, cheap.file);
+  const blob = await others.fetchExample(url, cheap.file);
   if (!blob) return;
   try {
     const bytes = new Uint8Array(await blob.arrayBuffer());
     const out = await request({ cmd: 'classify', bytes, tauL: state.tauL, tauC: state.tauC }, [bytes.buffer]);
-    setCompareA({ name: cheap.file, url, ownUrl: false, rgb: out.prepared.rgb, trace: out.trace });
+    others.pinA({ name: cheap.file, url, ownUrl: false, rgb: out.prepared.rgb, trace: out.trace });
   } catch (e) {
     showError(`Could not classify the example ${cheap.file}: ${e.message}.`);
     return;
@@ -145,13 +139,21 @@ export function resetClasses() {
   stats.selected = null;
   stats.sort = 'cost';
   $('examples-sort').value = 'cost';
-  if (!stats.data) return;
+  if (!state.stats) return;
   renderHeatmaps();
   renderExamples();
 }
 
-/** Wires the compare card's pair buttons, the heatmap cells, the sort and the examples. */
-export function initClasses() {
+/**
+ * Wires the compare card's pair buttons, the heatmap cells, the sort and the examples.
+ * @param {object} views what these views ask of others: `showBlob(blob, name, extra)` shows an
+ *   image file as the shown image and `fetchExample(url, file)` fetches an example (input.js's
+ *   `classifyBlob` and `fetchExample`), `pinA(a)` pins an image as A (compare.js's
+ *   `setCompareA`), `showDynamics(stats)` shows the test set's dynamics (dynamics-card.js's
+ *   `showTestSetDynamics`)
+ */
+export function initClasses(views) {
+  others = views;
   $('compare-extremes').addEventListener('click', () => comparePair('extremes'));
   $('compare-typical').addEventListener('click', () => comparePair('typical'));
 
@@ -184,7 +186,7 @@ export function initClasses() {
 
   $('examples-sort').addEventListener('change', (e) => {
     stats.sort = e.target.value;
-    if (stats.data) renderExamples();
+    if (state.stats) renderExamples();
   });
 
   $('examples-all').addEventListener('click', () => {
@@ -195,8 +197,8 @@ export function initClasses() {
 
   $('examples').addEventListener('click', (e) => {
     const b = e.target.closest('.example');
-    if (!b || !stats.data) return;
-    const item = T.examplesView(stats.data).find((x) => x.file === b.dataset.file);
+    if (!b || !state.stats) return;
+    const item = T.examplesView(state.stats).find((x) => x.file === b.dataset.file);
     if (item) pickExample(item);
   });
 }

@@ -6,13 +6,14 @@ import * as T from './teach.js';
 import { $, state } from './state.js';
 import { showError } from './status.js';
 import { classifyRgb } from './worker-client.js';
+import { subscribe } from './shown.js';
 
 /** A: {name, url, ownUrl, rgb, trace}; `empty`: what the view shows with nothing pinned. */
 const compare = { a: null, empty: [] };
 let compareQueue = Promise.resolve();
 
 /** Draws A against the shown image, once both exist. */
-export function renderCompare() {
+function renderCompare() {
   if (!compare.a || !state.output || !state.shown) return;
   const cv = T.compareView(compare.a, { name: state.shown.name, trace: state.output.trace });
   D.mount($('compare'), T.compareTree(cv, { a: compare.a.url, b: state.shown.url }));
@@ -90,9 +91,10 @@ export function compareSettled() {
   return compareQueue;
 }
 
-/** Wires the pin and unpin buttons. */
+/** Wires the pin and unpin buttons; B follows every result of the shown image. */
 export function initCompare() {
   compare.empty = Array.from($('compare').childNodes, (n) => n.cloneNode(true));
+  subscribe(renderCompare);
   $('compare-pin').addEventListener('click', pinShown);
   $('compare-unpin').addEventListener('click', unpin);
 }

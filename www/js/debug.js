@@ -8,7 +8,6 @@ import { setThresholds } from './thresholds.js';
 import { runBench } from './bench.js';
 import { switchBackend } from './backend.js';
 import { compareA, compareSettled } from './compare.js';
-import { statsData } from './classes.js';
 
 /** Installs `window.lcnetDebug`. */
 export function installDebugHooks() {
@@ -33,7 +32,7 @@ export function installDebugHooks() {
     /** Resolves when every compare re-run asked for so far has been drawn. */
     compareSettled: () => compareSettled(),
     get stats() {
-      return statsData();
+      return state.stats;
     },
     /** Destroys the GPU device, as a lost GPU would be. */
     loseGpu: () => request({ cmd: 'lose-gpu' }),

@@ -10,7 +10,6 @@ import * as T from './teach.js';
 import * as F from './figures.js';
 import { $, state } from './state.js';
 import { showError } from './status.js';
-import { statsData } from './classes.js';
 
 /** PNG pixels per SVG unit: sharp on slides and high-density screens. */
 const PNG_SCALE = 2;
@@ -28,8 +27,8 @@ const FIGURES = {
   },
   heatmaps: {
     what: 'the per-class heatmaps',
-    ready: () => Boolean(statsData() && $('heatmaps').querySelector('table')),
-    svg: () => treeSvg(F.heatmapsFigure(statsData())),
+    ready: () => Boolean(state.stats && $('heatmaps').querySelector('table')),
+    svg: () => treeSvg(F.heatmapsFigure(state.stats)),
   },
   visualizer: {
     what: 'the gate visualizer',

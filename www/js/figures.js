@@ -140,7 +140,7 @@ function skippedChannel(x, y, size, attrs = {}) {
 /**
  * The two per-class heatmaps of `lcnet stats` (how often each block runs; mean share of its
  * channels computed), one above the other, with the colour scale.
- * @param {object} stats stats.json (`classes.js::statsData`)
+ * @param {object} stats stats.json (`state.stats`)
  * @returns {object} an <svg> tree; one `rect.hm-cell` per class and block in each heatmap
  */
 export function heatmapsFigure(stats) {

@@ -1,14 +1,17 @@
 // The page's entry point: applies the theme, attaches to the model worker (boot.js started it,
 // and fetches the first example meanwhile) and wires the views. Each view lives in its own
-// module: input.js (file, drag and drop, paste, gallery), prediction.js (classifying and showing
-// the result), visualizer.js (the block tooltip), backend.js (WebGPU or CPU), bench.js,
-// thresholds.js (sliders and curve), compare.js, classes.js (per-class views), camera.js (live
-// camera input), dynamics-card.js (how dynamic it is), export.js (the figures' SVG and PNG
-// downloads), tour.js (the guided tour), pagetools.js (reset all, print and its summary),
-// link.js (a link to the shown view), measure.js (measure it yourself), offline.js (the service
-// worker, sw.js), debug.js (`window.lcnetDebug`). Their shared state is state.js; view.js,
-// draw.js, teach.js, dynamics.js, summary.js, figures.js and dataset.js turn data into what they
-// draw or run.
+// module: input.js (file, drag and drop, paste, gallery), result.js (the shown image's result),
+// visualizer.js (the block tooltip), backend.js (WebGPU or CPU), bench.js, thresholds.js
+// (sliders and curve), compare.js, classes.js (per-class views), camera.js (live camera input),
+// dynamics-card.js (how dynamic it is), export.js (the figures' SVG and PNG downloads), tour.js
+// (the guided tour), pagetools.js (reset all, print and its summary), link.js (a link to the
+// shown view), measure.js (measure it yourself), offline.js (the service worker, sw.js),
+// debug.js (`window.lcnetDebug`). Their shared state is state.js; prediction.js classifies the
+// shown image and publishes each result to shown.js, which the views that draw it subscribe to,
+// so no view imports another to hear of a result (where one view asks another for something,
+// main.js hands it the function: see `initClasses`). view.js, draw.js, teach.js, dynamics.js,
+// summary.js, figures.js and dataset.js turn data into what they draw or run; policy.js picks
+// the backend.
 
 import { keepOffline } from './offline.js';
 import { cssVariables } from './theme.js';
@@ -16,13 +19,15 @@ import * as V from './view.js';
 import { $, state } from './state.js';
 import { setStatus, showError, fatal } from './status.js';
 import { startWorker, request } from './worker-client.js';
-import { setBackend, initBackendToggle } from './backend.js';
+import { setBackend, initBackend } from './backend.js';
 import { rerun, shownAtThresholds } from './prediction.js';
-import { initInputs, loadGallery, pickFirstGallery } from './input.js';
+import { initResult } from './result.js';
+import { initInputs, loadGallery, pickFirstGallery, classifyBlob, fetchExample } from './input.js';
 import { setupThresholds, setThresholds, initThresholds, showCurve } from './thresholds.js';
-import { initCompare } from './compare.js';
-import { loadStats, initClasses, showExampleNamed, statsData } from './classes.js';
+import { initCompare, setCompareA } from './compare.js';
+import { loadStats, initClasses, showExampleNamed } from './classes.js';
 import { initBench } from './bench.js';
+import { initReference } from './reference.js';
 import { initVisualizer } from './visualizer.js';
 import { installDebugHooks } from './debug.js';
 import { initCamera } from './camera.js';
@@ -30,7 +35,7 @@ import { initTour, tourReady } from './tour.js';
 import { initPageTools, showSummary } from './pagetools.js';
 import { readLink, initLink } from './link.js';
 import { initMeasure, measureReady } from './measure.js';
-import { initDynamics } from './dynamics-card.js';
+import { initDynamics, showTestSetDynamics } from './dynamics-card.js';
 import { installApi } from './api.js';
 import { initExport } from './export.js';
 
@@ -77,7 +82,7 @@ function onReady(m) {
   const firstShown = Promise.race([shownAtThresholds(300000).catch(() => {}), new Promise((ok) => setTimeout(ok, 3000))]);
   const stats = gallery.then((found) => found && firstShown).then(loadStats);
   Promise.all([gallery, stats]).then(([found]) => {
-    showSummary(m.card, statsData());
+    showSummary(m.card, state.stats);
     tourReady();
     if (found || showExampleNamed(link.image)) return;
     // After the example: showing an image clears the alert area.
@@ -115,14 +120,17 @@ startWorker(onWorkerEvent, (ev) => {
   api.reject(new Error(`the model worker could not start${ev.message ? ` (${ev.message})` : ''}`));
 });
 
-// Each view attaches its own listeners; the debug hooks come last, once every view is wired.
-initBackendToggle(rerun);
+// Each view attaches its own listeners (those that draw a result subscribe to shown.js, in this
+// order); the debug hooks come last, once every view is wired.
+initBackend();
+initResult();
 initInputs();
 initCamera();
 initThresholds();
 initCompare();
-initClasses();
+initClasses({ showBlob: classifyBlob, fetchExample, pinA: setCompareA, showDynamics: showTestSetDynamics });
 initBench();
+initReference();
 initVisualizer();
 initTour();
 initPageTools();

@@ -1,15 +1,12 @@
-// Classifying the shown image and showing the answer: the previews, the prediction with its top 5,
-// the cost bar and numbers, and the gate visualizer's tiles.
+// Classifying the shown image: an upload, a picked example or a camera frame becomes the shown
+// image with its answer, and the shown image runs again when the thresholds move. Every answer
+// goes to shown.js, whose subscribers draw it (the result card is result.js); nothing here draws.
 
 import * as V from './view.js';
-import * as D from './draw.js';
-import { $, state } from './state.js';
+import { state } from './state.js';
 import { setStatus, showError, clearError } from './status.js';
 import { request, classifyRgb } from './worker-client.js';
-import { setBackend } from './backend.js';
-import { hideTip } from './visualizer.js';
-import { renderCompare } from './compare.js';
-import { statsData } from './classes.js';
+import { publish } from './shown.js';
 
 /**
  * Classifies an uploaded or picked file. On success it becomes the shown image; on failure the
@@ -61,11 +58,8 @@ async function classifySource(msg, transfer, source) {
     drop();
     return output;
   }
-  if (state.shown && state.shown.ownUrl) URL.revokeObjectURL(state.shown.url);
-  state.shown = { ...source, prepared: output.prepared };
   clearError();
-  showImage();
-  showOutput(output);
+  publish(output, source);
   // The sliders moved while this image was on its way: show it at the current thresholds.
   if (output.trace.tau_l !== Math.fround(state.tauL) || output.trace.tau_c !== Math.fround(state.tauC)) rerun();
   return output;
@@ -108,7 +102,7 @@ export async function rerun() {
       const shown = state.shown;
       try {
         const output = await classifyRgb(shown.prepared.rgb, state.tauL, state.tauC);
-        if (state.shown === shown) showOutput({ ...output, prepared: shown.prepared });
+        if (state.shown === shown) publish({ ...output, prepared: shown.prepared });
       } catch (e) {
         if (state.shown === shown) showError(`Could not re-run the image: ${e.message}`);
       }
@@ -116,94 +110,4 @@ export async function rerun() {
   } finally {
     rerunBusy = false;
   }
-}
-
-function showImage() {
-  const s = state.shown;
-  const img = $('original');
-  img.onload = () => img.classList.toggle('small', img.naturalWidth < img.clientWidth);
-  img.src = s.url;
-  img.alt = `The uploaded image ${s.name}`;
-  img.hidden = false;
-  const p = s.prepared;
-  $('original-caption').textContent = p.source_format === 'prepared' || p.source_format === 'camera'
-    ? s.name
-    : `${s.name} · ${p.source_width}×${p.source_height} ${p.source_format}`;
-  drawInput($('input-canvas'), p);
-  for (const b of document.querySelectorAll('#gallery .thumb')) {
-    b.setAttribute('aria-pressed', b.dataset.file === s.name && s.fromGallery ? 'true' : 'false');
-  }
-}
-
-/**
- * Draws the prepared RGB bytes onto a canvas of the network's input size; CSS scales it up with
- * nearest-neighbour sampling so single pixels stay visible.
- * @param {HTMLCanvasElement} canvas
- * @param {{rgb: number[], size: number}} prepared
- */
-function drawInput(canvas, prepared) {
-  const n = prepared.size;
-  canvas.width = n;
-  canvas.height = n;
-  const ctx = canvas.getContext('2d');
-  const img = ctx.createImageData(n, n);
-  for (let i = 0; i < n * n; i++) {
-    img.data[4 * i] = prepared.rgb[3 * i];
-    img.data[4 * i + 1] = prepared.rgb[3 * i + 1];
-    img.data[4 * i + 2] = prepared.rgb[3 * i + 2];
-    img.data[4 * i + 3] = 255;
-  }
-  ctx.putImageData(img, 0, 0);
-}
-
-function showOutput(output) {
-  const view = V.buildView(output.trace);
-  // The worker may have fallen back to the CPU while answering.
-  // (A live camera frame may run on another backend than the page's: see camera.js.)
-  const changed = !state.shown?.live && output.backend !== state.backend;
-  if (output.backend && (changed || output.webgpu?.note !== state.webgpu.note)) {
-    setBackend(output.backend, output.webgpu || state.webgpu);
-  }
-  state.output = output;
-  state.view = view;
-  $('pred-label').textContent = view.prediction.label;
-  $('pred-prob').textContent = view.prediction.probText;
-  const truth = state.shown && state.shown.truth;
-  const t = $('truth');
-  if (truth) {
-    const ok = truth === view.prediction.label;
-    t.textContent = ok ? `✓ Correct: the test set says ${truth}` : `✗ Wrong: the test set says ${truth}`;
-    t.className = ok ? 'truth truth-ok' : 'truth truth-wrong';
-  } else {
-    // An uploaded picture or a camera frame: whatever it shows, the answer is one of the ten.
-    t.textContent = V.outOfClassNote(state.card.config.class_names);
-    t.className = 'truth truth-reminder';
-  }
-  const unsure = V.unsureNote(view.prediction.prob, statsData()?.confidence, state.card.config.class_names);
-  $('unsure').textContent = unsure || '';
-  $('unsure').hidden = !unsure;
-  D.mount($('top5'), D.top5Tree(view.top5));
-  $('cost-used').style.width = `${Math.min(100, Math.max(0, view.cost.used * 100))}%`;
-  $('cost-saved').style.width = `${Math.min(100, Math.max(0, view.cost.saved * 100))}%`;
-  $('stat-macs').textContent = view.cost.text;
-  $('stat-blocks').textContent = view.blocksText;
-  $('stat-channels').textContent = view.channelsText;
-  const tm = output.timings;
-  $('stat-latency').textContent = output.prepared.source_format === 'prepared' || tm.prepare_ms < 0.05
-    ? `${V.formatMs(tm.classify_ms)} inference, this one run`
-    : `${V.formatMs(tm.classify_ms)} inference, this one run, + ${V.formatMs(tm.prepare_ms)} decoding`;
-  D.mount($('legend'), D.legendTree(view));
-  D.mount($('viz'), D.visualizerTree(view));
-  hideTip();
-  state.results += 1;
-  const r = $('result');
-  r.dataset.count = String(state.results);
-  r.dataset.source = state.shown ? state.shown.name : '';
-  $('bench-btn').disabled = false;
-  $('link-btn').disabled = false;
-  $('compare-pin').disabled = false;
-  $('knob-result').textContent = `${state.shown ? state.shown.name : 'The image'} at these thresholds: ` +
-    `${view.prediction.label} (${view.prediction.probText}), ${view.cost.usedText} of the static MACs, ${view.blocksText}.`;
-  renderCompare();
-  if (!state.shown?.live) setStatus(`Showing ${state.shown ? state.shown.name : 'the image'}.`);
 }

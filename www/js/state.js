@@ -10,6 +10,9 @@ export const $ = (id) => document.getElementById(id);
 
 export const state = {
   card: null,
+  /** stats.json (`lcnet stats` over the test set) once loaded and checked against the card; null
+   * before, or when missing or not matching (classes.js loads it). */
+  stats: null,
   /** The worker's measured load times (ms), from its ready message. */
   loadMs: null,
   simd: false,
@@ -21,7 +24,9 @@ export const state = {
   webgpu: { available: false, adapter: null, note: null },
   tauL: 0,
   tauC: 0,
-  /** The image on screen: {name, url, truth, kind, prepared}; kept when a new upload fails. */
+  /** The image on screen: {name, url, truth, kind, prepared}; kept when a new upload fails.
+   * It, its `output` (the worker's answer) and `view` (view.js's view data) are set by shown.js,
+   * which tells the views that subscribe to it. */
   shown: null,
   output: null,
   view: null,

@@ -7,7 +7,7 @@
 import * as T from './teach.js';
 import { $, state } from './state.js';
 import { showError } from './status.js';
-import { statsData, pickExample } from './classes.js';
+import { pickExample } from './classes.js';
 import { pinShown, unpin, compareSettled, compareA } from './compare.js';
 import { moveThresholds, resetThresholds } from './thresholds.js';
 import { shownAtThresholds } from './prediction.js';
@@ -22,7 +22,7 @@ async function shownAtSliders() {
 
 /** The cheapest and the costliest example of the test set (stats.json), by the model's cost. */
 function extremes() {
-  const items = T.examplesView(statsData(), { sort: 'cost' });
+  const items = T.examplesView(state.stats, { sort: 'cost' });
   return { cheap: items[0], dear: items[items.length - 1] };
 }
 
@@ -151,7 +151,7 @@ async function go(i) {
 
 /** Opens the tour at its first step. */
 export function startTour() {
-  if (!state.card || !statsData()) return;
+  if (!state.card || !state.stats) return;
   $('tour').hidden = false;
   go(0);
 }
@@ -168,7 +168,7 @@ export function closeTour() {
 
 /** Enables the tour once the model and the test-set examples it uses are loaded. */
 export function tourReady() {
-  $('tour-start').disabled = !(state.card && statsData());
+  $('tour-start').disabled = !(state.card && state.stats);
 }
 
 /** Wires the tour's buttons and the Escape key. */

@@ -1,10 +1,11 @@
 // The gate visualizer's interactions: a block's numbers in a tooltip on hover and keyboard focus,
-// and arrow keys between blocks. The tiles themselves are drawn by draw.js (prediction.js mounts
-// them).
+// and arrow keys between blocks. The tiles themselves are drawn by draw.js (result.js mounts
+// them); a new result hides the tooltip.
 
 import { LAYOUT } from './theme.js';
 import * as D from './draw.js';
 import { $, state } from './state.js';
+import { subscribe } from './shown.js';
 
 let tipBlock = null;
 
@@ -36,14 +37,18 @@ function showTip(el) {
 }
 
 /** Hides the block tooltip (the blocks were redrawn, or the pointer and focus left them). */
-export function hideTip() {
+function hideTip() {
   if (tipBlock) tipBlock.removeAttribute('aria-describedby');
   tipBlock = null;
   $('viz-tip').hidden = true;
 }
 
-/** Wires hover, focus, Escape and the arrow keys on the visualizer, and the window's resize. */
+/**
+ * Wires hover, focus, Escape and the arrow keys on the visualizer, the window's resize, and a new
+ * result (its tiles are redrawn).
+ */
 export function initVisualizer() {
+  subscribe(hideTip);
   const viz = $('viz');
   viz.addEventListener('mouseover', (e) => {
     const el = e.target.closest('.block');

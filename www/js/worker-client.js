@@ -22,7 +22,7 @@ const MEMORY_SLACK = 48 * 2 ** 20;
  *   number of requests still waiting
  * @returns {{request: (msg: object, transfer?: Transferable[]) => Promise<object>, waiting: () => number}}
  */
-function connect(w, onEvent, onAnswer = () => {}) {
+export function connect(w, onEvent, onAnswer = () => {}) {
   const pending = new Map();
   let nextId = 1;
   w.onmessage = (ev) => {

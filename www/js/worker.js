@@ -36,14 +36,17 @@
 //                     a chunk of test images (prepared pixels, or files decoded as uploads are)
 //                     on the current backend (on WebGPU as one batch; `network: 'static'`: the
 //                     gates off); answers {predicted: class[], macs: number[], backend,
-//                     readbacks}, and `traces` (one per image) when asked
+//                     readbacks, ms}, and `traces` (one per image) when asked; `ms`: the time
+//                     the network took (decoding and messages not included)
 //                   {id, cmd: 'backend', name: 'webgpu' | 'cpu'} switch; answers {backend, webgpu}
+//                   {id, cmd: 'weights'}  a copy of the weights file's bytes and the model card's
+//                     text: {weights, card} (the reference worker loads the same network)
 //                   {id, cmd: 'dynamics', traces}  how much the traces' decisions differ per
 //                     image (`crate/src/dynamics.rs`, the code `lcnet stats` runs)
 //                   {id, cmd: 'lose-gpu'}                      destroys the GPU device (tests)
 // Requests are answered one at a time, in order.
 
-import { median, chooseBackend, backendChoiceText } from './view.js';
+import { median, chooseBackend, backendChoiceText } from './policy.js';
 import { CHUNK } from './dataset.js';
 
 // Two builds of the wasm module: `pkg-relaxed/` uses relaxed SIMD (the convolutions'
@@ -465,13 +468,16 @@ async function measure(msg) {
       const failed = gpu.failure();
       if (failed) throw new Error(failed);
       const before = gpu.readbacks();
+      const t = performance.now();
       const out = await gpu.measure(all, tauL, tauC, gatesOff, !!msg.traces);
-      return { ...out, backend: 'webgpu', readbacks: gpu.readbacks() - before };
+      return { ...out, backend: 'webgpu', readbacks: gpu.readbacks() - before, ms: performance.now() - t };
     } catch (e) {
       gpuFailed(e);
     }
   }
-  return { ...model.measure(all, tauL, tauC, gatesOff, !!msg.traces), backend: 'cpu', readbacks: 0 };
+  const t = performance.now();
+  const out = model.measure(all, tauL, tauC, gatesOff, !!msg.traces);
+  return { ...out, backend: 'cpu', readbacks: 0, ms: performance.now() - t };
 }
 
 async function switchBackend(msg) {
@@ -510,6 +516,7 @@ async function handle(msg) {
     else if (msg.cmd === 'measure') output = await measure(msg);
     else if (msg.cmd === 'backend') output = await switchBackend(msg);
     else if (msg.cmd === 'dynamics') output = dynamics(msg.traces);
+    else if (msg.cmd === 'weights') output = { weights: weights.slice(), card: cardText };
     else if (msg.cmd === 'lose-gpu') {
       if (gpu) gpu.loseDevice();
       output = { backend };

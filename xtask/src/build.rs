@@ -15,29 +15,50 @@ use crate::{cargo, command, root, run, short, WeightsArg};
 
 const WASM_TARGET: &str = "wasm32-unknown-unknown";
 
-/// One wasm build of the library: its target features, where cargo builds it and which folder of
-/// `www/` gets the module and its bindings.
+/// One wasm module: which package, with which cargo and target features, where cargo builds it
+/// and which folder of `www/` gets the module and its bindings.
 struct Module {
-    features: &'static str,
+    package: &'static str,
+    /// Its library's file name (`<lib>.wasm`, `<lib>_bg.wasm`, `<lib>.js`).
+    lib: &'static str,
+    cargo_features: &'static str,
+    target_features: &'static str,
     relaxed: bool,
     target_dir: &'static str,
     pkg: &'static str,
 }
 
 /// The page loads `pkg-relaxed/` where the browser validates relaxed SIMD (fused multiply-add in
-/// the convolutions) and `pkg/` (simd128 only) elsewhere.
-const MODULES: [Module; 2] = [
+/// the convolutions) and `pkg/` (simd128 only) elsewhere; `pkg-reference/` (candle, the
+/// reference executor) only when a visitor asks for it. The reference shares `pkg/`'s target
+/// folder and flags, so the crates both use are built once.
+const MODULES: [Module; 3] = [
     Module {
-        features: "+simd128",
+        package: "lcnet",
+        lib: "lcnet",
+        cargo_features: "web",
+        target_features: "+simd128",
         relaxed: false,
         target_dir: "target",
         pkg: "pkg",
     },
     Module {
-        features: "+simd128,+relaxed-simd",
+        package: "lcnet",
+        lib: "lcnet",
+        cargo_features: "web",
+        target_features: "+simd128,+relaxed-simd",
         relaxed: true,
         target_dir: "target/wasm-relaxed",
         pkg: "pkg-relaxed",
+    },
+    Module {
+        package: "lcnet-reference",
+        lib: "lcnet_reference",
+        cargo_features: "",
+        target_features: "+simd128",
+        relaxed: false,
+        target_dir: "target",
+        pkg: "pkg-reference",
     },
 ];
 /// Sample images for the page; copied to `www/gallery/` when present.
@@ -71,8 +92,18 @@ pub fn build(opts: &Options) -> Result<PathBuf> {
     for module in MODULES {
         let started = Instant::now();
         let mut build = cargo();
-        build.args(["build", "-p", "lcnet", "--lib", "--target", WASM_TARGET]);
+        build.args([
+            "build",
+            "-p",
+            module.package,
+            "--lib",
+            "--target",
+            WASM_TARGET,
+        ]);
         build.arg("--no-default-features");
+        if !module.cargo_features.is_empty() {
+            build.args(["--features", module.cargo_features]);
+        }
         // Each feature set keeps its own target folder, so neither rebuilds the other's crates.
         build
             .arg("--target-dir")
@@ -81,21 +112,30 @@ pub fn build(opts: &Options) -> Result<PathBuf> {
             build.args(["--profile", "wasm"]);
         }
         // Only affects the wasm32 artifacts: with --target, RUSTFLAGS skips build scripts.
-        let flags = format!("-C target-feature={}", module.features);
+        let flags = format!("-C target-feature={}", module.target_features);
         run(build.env("RUSTFLAGS", flags))?;
         println!(
-            "wasm build ({}): {:.0?}",
-            module.features,
+            "wasm build ({}, {}): {:.0?}",
+            module.pkg,
+            module.target_features,
             started.elapsed()
         );
 
         let wasm = root().join(format!(
-            "{}/{WASM_TARGET}/{profile}/lcnet.wasm",
-            module.target_dir
+            "{}/{WASM_TARGET}/{profile}/{}.wasm",
+            module.target_dir, module.lib
         ));
-        let out = www.join(module.pkg).join("lcnet_bg.wasm");
+        let out = www.join(module.pkg).join(format!("{}_bg.wasm", module.lib));
         let size = bindgen(&wasm_bindgen, &wasm, &out, !opts.debug, module.relaxed)?;
-        if !module.relaxed {
+        let (raw, gz) = sizes(&out)?;
+        println!(
+            "{}: {:.2} MB raw ({:.2} MB before wasm-opt), {:.2} MB gzipped",
+            short(&out),
+            raw as f64 / 1e6,
+            size as f64 / 1e6,
+            gz as f64 / 1e6
+        );
+        if module.pkg == "pkg" {
             (bg, unoptimised) = (out, size);
         }
     }
@@ -381,7 +421,7 @@ fn build_files(www: &Path) -> Result<(String, Vec<String>)> {
         for b in name.bytes().chain(fs::read(f)?) {
             h = (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3);
         }
-        let skip = ["pkg/", "pkg-relaxed/", "data/"];
+        let skip = ["pkg/", "pkg-relaxed/", "pkg-reference/", "data/"];
         if !skip.iter().any(|d| name.starts_with(d)) && !name.ends_with(".safetensors") {
             keep.push(name);
         }

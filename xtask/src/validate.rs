@@ -1,5 +1,5 @@
-//! `cargo xtask validate`: formatting and clippy, native and wasm32 (plain and relaxed SIMD),
-//! warnings denied.
+//! `cargo xtask validate`: formatting and clippy, native and wasm32 (the page's module plain and
+//! with relaxed SIMD, and the reference module), warnings denied.
 
 use anyhow::Result;
 
@@ -16,16 +16,12 @@ pub fn validate() -> Result<()> {
         "-D",
         "warnings",
     ]))?;
-    run(cargo()
-        .args([
-            "clippy",
-            "-p",
-            "lcnet",
-            "--lib",
-            "--target",
-            "wasm32-unknown-unknown",
-        ])
-        .args(["--no-default-features", "--", "-D", "warnings"]))?;
+    for package in [["lcnet", "web"], ["lcnet-reference", ""]] {
+        run(cargo()
+            .args(["clippy", "-p", package[0], "--lib", "--target"])
+            .args(["wasm32-unknown-unknown", "--no-default-features"])
+            .args(["--features", package[1], "--", "-D", "warnings"]))?;
+    }
     // The relaxed-SIMD module of the web build has code of its own (`direct::madd`).
     run(cargo()
         .args(["clippy", "-p", "lcnet", "--lib", "--target"])
@@ -34,6 +30,7 @@ pub fn validate() -> Result<()> {
             "--target-dir",
             "target/wasm-relaxed",
         ])
-        .args(["--no-default-features", "--", "-D", "warnings"])
+        .args(["--no-default-features", "--features", "web"])
+        .args(["--", "-D", "warnings"])
         .env("RUSTFLAGS", "-C target-feature=+simd128,+relaxed-simd"))
 }

@@ -6,7 +6,7 @@
 
 use std::sync::OnceLock;
 
-use crate::trace::{BlockCost, BlockShape};
+use super::geometry::{BlockCost, BlockShape};
 
 /// A convolution with its batch norm folded in: `conv(x, w * s) + (beta - mean * s)` with
 /// `s = gamma / sqrt(var + eps)`; padding `k / 2`.

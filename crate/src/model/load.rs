@@ -5,9 +5,9 @@
 use std::collections::HashSet;
 use std::sync::OnceLock;
 
+use super::geometry::{self, BlockShape};
 use super::layers::{Block, Conv, Dense, Gate, Gates};
 use super::tensors::{lookup, Scope, Tensors};
-use crate::trace::{self, BlockShape};
 use crate::{Config, Error, Result, WeightsDtype};
 
 /// Every tensor a checkpoint for `cfg` must hold, with its shape.
@@ -20,7 +20,7 @@ pub fn expected_tensors(cfg: &Config) -> Vec<(String, Vec<usize>)> {
         }
     };
     conv_bn("stem.conv".into(), "stem.bn".into(), 3, cfg.widths[0], 3);
-    let shapes = trace::block_shapes(cfg);
+    let shapes = geometry::block_shapes(cfg);
     for s in &shapes {
         let pre = format!("stage{}.{}", s.stage + 1, s.position);
         conv_bn(
@@ -178,7 +178,7 @@ pub(super) fn block(cfg: &Config, index: usize, s: BlockShape, at: Scope) -> Res
     Ok(Block {
         index,
         shape: s,
-        cost: trace::block_cost(cfg, &s),
+        cost: geometry::block_cost(cfg, &s),
         conv1,
         conv2,
         projection,

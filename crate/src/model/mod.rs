@@ -7,6 +7,7 @@
 //! [`crate::exec`] run it. Tensor names equal the PyTorch parameter names of
 //! `weights/train/model.py` (`stage2.0.shortcut.conv.weight`).
 
+pub mod geometry;
 pub mod layers;
 mod load;
 pub mod tensors;
@@ -17,7 +18,7 @@ pub use tensors::{Stored, Tensors};
 
 use tensors::Scope;
 
-use crate::{trace, Config, ModelCard, Result, WeightsDtype};
+use crate::{Config, ModelCard, Result, WeightsDtype};
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct LcNet {
@@ -44,7 +45,7 @@ impl LcNet {
             at.pp("stem.conv"),
             at.pp("stem.bn"),
         )?;
-        let blocks = trace::block_shapes(cfg)
+        let blocks = geometry::block_shapes(cfg)
             .into_iter()
             .enumerate()
             .map(|(i, s)| {

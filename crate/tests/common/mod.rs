@@ -70,8 +70,39 @@ pub fn random_tensors(cfg: &Config, seed: u64) -> HashMap<String, Tensor> {
     out
 }
 
-pub fn random_model(cfg: &Config, seed: u64) -> LcNet {
+pub fn random_model(cfg: &Config, seed: u64) -> Net {
     model_from(cfg, &random_tensors(cfg, seed))
+}
+
+/// A network and the weights file it was loaded from: the CPU and GPU executors run the loaded
+/// [`LcNet`], the reference builds its candle modules from the file.
+pub struct Net {
+    pub net: LcNet,
+    pub weights: Vec<u8>,
+}
+
+impl Net {
+    pub fn from_bytes(weights: Vec<u8>, cfg: &Config) -> Self {
+        let net = LcNet::from_safetensors_bytes(&weights, cfg).unwrap();
+        Self { net, weights }
+    }
+
+    pub fn load(path: &std::path::Path, cfg: &Config) -> Self {
+        Self::from_bytes(std::fs::read(path).unwrap(), cfg)
+    }
+
+    /// The reference executor (candle-nn modules) of this network.
+    pub fn reference(&self) -> Reference<'_> {
+        let net = std::borrow::Cow::Borrowed(&self.net);
+        Reference::from_safetensors(net, &self.weights, &Device::Cpu).unwrap()
+    }
+}
+
+impl std::ops::Deref for Net {
+    type Target = LcNet;
+    fn deref(&self) -> &LcNet {
+        &self.net
+    }
 }
 
 /// Sets the gate output biases of `blocks` (e.g. "stage2.1", `planes` inner channels) so that
@@ -85,8 +116,8 @@ pub fn set_gates(tensors: &mut HashMap<String, Tensor>, blocks: &[&str], planes:
 }
 
 /// The network of `tensors`, through a safetensors file as a user would load it.
-pub fn model_from(cfg: &Config, tensors: &HashMap<String, Tensor>) -> LcNet {
-    LcNet::from_safetensors_bytes(&to_bytes(tensors), cfg).unwrap()
+pub fn model_from(cfg: &Config, tensors: &HashMap<String, Tensor>) -> Net {
+    Net::from_bytes(to_bytes(tensors), cfg)
 }
 
 /// `tensors` as a safetensors file's bytes (written by candle).
@@ -161,23 +192,31 @@ pub enum Via {
 
 /// `n` images (RGB bytes back to back) through `via`: logits and trace per image.
 pub fn run_path(
-    net: &LcNet,
+    net: &Net,
     rgb: &[u8],
     n: usize,
     via: Via,
     th: Thresholds,
 ) -> (Vec<Vec<f32>>, Vec<Trace>) {
-    let images: Vec<&[u8]> = rgb.chunks(rgb.len() / n.max(1)).take(n).collect();
     let mode = match via {
         Via::CpuDynamic | Via::ReferenceMasked => Mode::Dynamic,
         Via::CpuStatic | Via::ReferenceStatic => Mode::Static,
     };
-    let traces = match via {
-        Via::CpuDynamic | Via::CpuStatic => Cpu::new(net).run(&images, mode, th),
-        _ => Reference::new(net, &Device::Cpu)
-            .unwrap()
-            .run(&images, mode, th),
+    match via {
+        Via::CpuDynamic | Via::CpuStatic => run_on(&Cpu::new(net), rgb, n, mode, th),
+        _ => run_on(&net.reference(), rgb, n, mode, th),
     }
-    .unwrap();
+}
+
+/// `n` images (RGB bytes back to back) through `exec`: logits and trace per image.
+pub fn run_on(
+    exec: &impl Executor,
+    rgb: &[u8],
+    n: usize,
+    mode: Mode,
+    th: Thresholds,
+) -> (Vec<Vec<f32>>, Vec<Trace>) {
+    let images: Vec<&[u8]> = rgb.chunks(rgb.len() / n.max(1)).take(n).collect();
+    let traces = exec.run_now(&images, mode, th).unwrap();
     (traces.iter().map(|t| t.logits.clone()).collect(), traces)
 }

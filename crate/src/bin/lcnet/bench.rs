@@ -5,12 +5,11 @@
 use std::path::Path;
 
 use anyhow::Result;
-use candle_core::Device;
-use lcnet::bench::{alternate, singles};
-use lcnet::exec::{cpu::Cpu, reference::Reference};
-use lcnet::{Executor, Mode};
+use lcnet::bench::{alternate, singles, Timed};
+use lcnet::exec::cpu::Cpu;
+use lcnet::{Executor, Mode, Thresholds};
 
-use crate::{gpu_model, load, mega, samples, Loaded, ModelArgs};
+use crate::loaded::{gpu_model, load, mega, samples, Loaded, ModelArgs};
 
 pub fn bench(
     m: &ModelArgs,
@@ -34,23 +33,11 @@ pub fn bench(
     let th = l.th;
     // Paths that are compared take turns image by image, so a change in machine load hits them
     // alike; candle's (multi-threaded, cache-hungry) paths run in a phase of their own.
-    let [st, dy] = alternate(
-        [&|x| cpu.run(x, Mode::Static, th), &|x| {
-            cpu.run(x, Mode::Dynamic, th)
-        }],
-        &singles(&inputs),
-        runs,
-    )?;
+    let [st, dy] = static_vs_dynamic(&cpu, th, &singles(&inputs), runs)?;
     let (static_ms, dyn_ms, static_macs, dyn_macs) = (st.median_ms, dy.median_ms, st.macs, dy.macs);
     let (candle_ms, dense_ms) = if reference {
-        let r = Reference::new(&l.net, &Device::Cpu)?;
-        let [c, d] = alternate(
-            [&|x| r.run(x, Mode::Static, th), &|x| {
-                r.run(x, Mode::Dynamic, th)
-            }],
-            &singles(&inputs),
-            runs,
-        )?;
+        let [c, d] =
+            static_vs_dynamic(&crate::loaded::reference(&l)?, th, &singles(&inputs), runs)?;
         (Some(c.median_ms), Some(d.median_ms))
     } else {
         (None, None)
@@ -100,29 +87,30 @@ pub fn bench(
     Ok(())
 }
 
+/// The static and the dynamic path of any executor, taking turns batch by batch.
+fn static_vs_dynamic(
+    exec: &impl Executor,
+    th: Thresholds,
+    batches: &[&[&[u8]]],
+    runs: usize,
+) -> Result<[Timed; 2]> {
+    Ok(alternate(
+        [&|x| exec.run_now(x, Mode::Static, th), &|x| {
+            exec.run_now(x, Mode::Dynamic, th)
+        }],
+        batches,
+        runs,
+    )?)
+}
+
 /// The GPU executor on the same images: static and dynamic at batch 1 (one submission and one
 /// readback per image), then at `batch` images per submission, each pair taking turns.
 fn bench_gpu(l: &Loaded, inputs: &[&[u8]], batch: usize, runs: usize, json: bool) -> Result<()> {
     let single = gpu_model(l, 1)?;
     let batched = gpu_model(l, batch)?;
-    let th = l.th;
-    let run =
-        |g: &lcnet::exec::gpu::GpuModel, mode, x: &[&[u8]]| pollster::block_on(g.run(x, mode, th));
-    let [s1, d1] = alternate(
-        [&|x| run(&single, Mode::Static, x), &|x| {
-            run(&single, Mode::Dynamic, x)
-        }],
-        &singles(inputs),
-        runs,
-    )?;
+    let [s1, d1] = static_vs_dynamic(&single, l.th, &singles(inputs), runs)?;
     let batches: Vec<&[&[u8]]> = inputs.chunks(batch).collect();
-    let [sb, db] = alternate(
-        [&|x| run(&batched, Mode::Static, x), &|x| {
-            run(&batched, Mode::Dynamic, x)
-        }],
-        &batches,
-        runs,
-    )?;
+    let [sb, db] = static_vs_dynamic(&batched, l.th, &batches, runs)?;
     let macs_ratio = db.macs / sb.macs;
     let time_ratio = db.mean_ms / sb.mean_ms;
     let speedup = d1.mean_ms / db.mean_ms;

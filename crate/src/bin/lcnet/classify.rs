@@ -7,7 +7,7 @@ use lcnet::exec::cpu::Cpu;
 use lcnet::{preprocess, Executor, Trace};
 use serde::Serialize;
 
-use crate::{load, mega, ModelArgs};
+use crate::loaded::{load, mega, ModelArgs};
 
 #[derive(Serialize)]
 struct Classified {

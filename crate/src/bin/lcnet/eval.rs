@@ -2,46 +2,68 @@
 //! threshold curve, and both written into the model card.
 
 use std::path::{Path, PathBuf};
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use anyhow::Result;
-use candle_core::Device;
 use lcnet::dataset::Sample;
-use lcnet::eval::{evaluate_parallel, summarize, EvalResult};
-use lcnet::exec::{cpu::Cpu, reference::Reference};
-use lcnet::{sweep, Mode, Thresholds};
+use lcnet::eval::{evaluate_parallel, EvalResult};
+use lcnet::exec::cpu::Cpu;
+use lcnet::{sweep, Executor, Mode, Thresholds};
 use serde::Serialize;
 
-use crate::{gpu_model, load, mega, samples, DataArgs, Loaded, ModelArgs};
+use crate::loaded::{gpu_model, load, mega, reference, samples, DataArgs, Loaded, ModelArgs};
 
 /// Where `lcnet eval` runs the network.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Exec {
     /// Direct CPU kernels, real skipping, every core.
     Cpu,
-    /// candle's dense masked reference.
-    Dense,
+    /// candle's dense masked reference, every core.
+    Reference,
     /// The GPU executor, this many images per submission.
     Gpu(usize),
 }
 
-/// One pass over `s` on every core (the images are independent): on the direct CPU kernels, or
-/// with `dense` on the candle reference (dense masked in `Mode::Dynamic`).
+impl Exec {
+    fn name(self) -> String {
+        match self {
+            Exec::Cpu => "dynamic".into(),
+            Exec::Reference => "dense-masked reference".into(),
+            Exec::Gpu(b) => format!("gpu, batch {b}"),
+        }
+    }
+}
+
+/// One pass over `s` through `exec`, and its time (the executor's set-up not included).
 pub fn run_eval(
     l: &Loaded,
     s: &[Sample],
     mode: Mode,
     th: Thresholds,
-    dense: bool,
-) -> Result<EvalResult> {
+    exec: Exec,
+) -> Result<(EvalResult, Duration)> {
     let samples: Vec<(usize, &[u8])> = s.iter().map(|s| (s.label, s.rgb.as_slice())).collect();
-    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
-    Ok(if dense {
-        let r = Reference::new(&l.net, &Device::Cpu)?;
-        evaluate_parallel(&r, &samples, mode, th, threads)?
-    } else {
-        evaluate_parallel(&Cpu::new(&l.net), &samples, mode, th, threads)?
-    })
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    // Every executor takes the same path: the images are independent, so the CPU ones split
+    // them over the cores; the GPU is parallel itself.
+    match exec {
+        Exec::Cpu => timed(&Cpu::new(&l.net), &samples, mode, th, cores),
+        Exec::Reference => timed(&reference(l)?, &samples, mode, th, cores),
+        Exec::Gpu(batch) => timed(&gpu_model(l, batch)?, &samples, mode, th, 1),
+    }
+}
+
+/// [`evaluate_parallel`] and its time.
+fn timed(
+    exec: &(impl Executor + Sync),
+    samples: &[(usize, &[u8])],
+    mode: Mode,
+    th: Thresholds,
+    threads: usize,
+) -> Result<(EvalResult, Duration)> {
+    let t = Instant::now();
+    let r = evaluate_parallel(exec, samples, mode, th, threads)?;
+    Ok((r, t.elapsed()))
 }
 
 /// The static baseline checkpoint `w` (its card's thresholds) on `s`.
@@ -51,7 +73,7 @@ fn static_eval(w: &Path, s: &[Sample]) -> Result<(Loaded, EvalResult)> {
         tau_l: None,
         tau_c: None,
     })?;
-    let r = run_eval(&sl, s, Mode::Static, sl.th, false)?;
+    let (r, _) = run_eval(&sl, s, Mode::Static, sl.th, Exec::Cpu)?;
     Ok((sl, r))
 }
 
@@ -131,18 +153,6 @@ impl From<&EvalResult> for EvalSummary {
     }
 }
 
-/// One pass over `s` on the GPU, `gpu.batch()` images per submission.
-fn gpu_eval(gpu: &lcnet::exec::gpu::GpuModel, s: &[Sample], th: Thresholds) -> Result<EvalResult> {
-    let images: Vec<&[u8]> = s.iter().map(|s| s.rgb.as_slice()).collect();
-    let traces = pollster::block_on(gpu.run(&images, Mode::Dynamic, th))?;
-    Ok(summarize(
-        gpu.net(),
-        th,
-        s.iter().map(|s| s.label).collect(),
-        &traces,
-    ))
-}
-
 pub fn eval(
     m: &ModelArgs,
     d: &DataArgs,
@@ -152,20 +162,8 @@ pub fn eval(
 ) -> Result<()> {
     let l = load(m)?;
     let s = samples(&d.data, &l, d.limit)?;
-    let t = Instant::now();
-    let r = match exec {
-        Exec::Gpu(batch) => {
-            let gpu = gpu_model(&l, batch)?;
-            // The set-up (pipelines, weights upload) is not the pass's time.
-            let t = Instant::now();
-            (gpu_eval(&gpu, &s, l.th)?, t.elapsed())
-        }
-        _ => (
-            run_eval(&l, &s, Mode::Dynamic, l.th, exec == Exec::Dense)?,
-            t.elapsed(),
-        ),
-    };
-    let (r, seconds) = (r.0, r.1.as_secs_f64());
+    let (r, time) = run_eval(&l, &s, Mode::Dynamic, l.th, exec)?;
+    let seconds = time.as_secs_f64();
     let static_baseline = match static_weights {
         Some(w) => Some(EvalSummary::from(&static_eval(w, &s)?.1)),
         None => None,
@@ -173,11 +171,7 @@ pub fn eval(
     let report = EvalReport {
         model: l.card.name.clone(),
         data: d.data.display().to_string(),
-        exec: match exec {
-            Exec::Cpu => "dynamic".into(),
-            Exec::Dense => "dense-masked".into(),
-            Exec::Gpu(b) => format!("gpu, batch {b}"),
-        },
+        exec: exec.name(),
         seconds,
         dynamic: EvalSummary::from(&r),
         static_baseline,
@@ -241,14 +235,14 @@ pub fn curve(m: &ModelArgs, d: &DataArgs, grid: &[f32]) -> Result<Curve> {
         model: l.card.name.clone(),
         data: d.data.display().to_string(),
         images: s.len(),
-        static_macs: lcnet::trace::static_macs(l.net.config()),
+        static_macs: lcnet::model::geometry::static_macs(l.net.config()),
         points,
     })
 }
 
 fn curve_points(l: &Loaded, s: &[Sample], grid: &[f32]) -> Result<Vec<CurvePoint>> {
     let points = sweep::run(grid, |th| {
-        let r = run_eval(l, s, Mode::Dynamic, th, false)?;
+        let (r, _) = run_eval(l, s, Mode::Dynamic, th, Exec::Cpu)?;
         eprintln!(
             "tau_l {:.2} tau_c {:.2}: accuracy {:.2}%, MACs {:.1}% of static",
             th.tau_l,
@@ -277,7 +271,7 @@ pub fn record(
     let l = load(m)?;
     let s = samples(&d.data, &l, d.limit)?;
     let t = Instant::now();
-    let dynamic = run_eval(&l, &s, Mode::Dynamic, l.th, false)?;
+    let (dynamic, _) = run_eval(&l, &s, Mode::Dynamic, l.th, Exec::Cpu)?;
     let ms_per_image = 1e3 * t.elapsed().as_secs_f64() / s.len().max(1) as f64;
     let static_baseline = match static_weights {
         Some(w) => {

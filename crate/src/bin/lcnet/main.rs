@@ -7,16 +7,16 @@
 mod bench;
 mod classify;
 mod eval;
+mod loaded;
 mod stats;
 
-use std::path::{Path, PathBuf};
-use std::time::Instant;
+use std::path::PathBuf;
 
-use anyhow::{bail, Context, Result};
+use anyhow::{Context, Result};
 use clap::{Args, Parser, Subcommand};
-use lcnet::dataset::{self, Sample};
-use lcnet::exec::gpu::{GpuContext, GpuModel};
-use lcnet::{LcNet, ModelCard, Thresholds};
+use lcnet::dataset;
+
+use loaded::{load, samples, DataArgs, ModelArgs};
 
 #[derive(Parser)]
 #[command(
@@ -27,29 +27,6 @@ use lcnet::{LcNet, ModelCard, Thresholds};
 struct Cli {
     #[command(subcommand)]
     cmd: Cmd,
-}
-
-#[derive(Args, Clone)]
-struct ModelArgs {
-    /// Weights (safetensors); the model card is the same path with `.json`.
-    #[arg(long, default_value = "weights/lcnet-resnet56.safetensors")]
-    weights: PathBuf,
-    /// L-gate threshold (default: the card's). Blocks whose gate is <= it are skipped.
-    #[arg(long)]
-    tau_l: Option<f32>,
-    /// C-gate threshold (default: the card's). Channels whose gate is <= it are skipped.
-    #[arg(long)]
-    tau_c: Option<f32>,
-}
-
-#[derive(Args, Clone)]
-struct DataArgs {
-    /// The JPEG mirror zip, a test/<class>/ folder, or CIFAR binary (.bin or its folder).
-    #[arg(long)]
-    data: PathBuf,
-    /// Use N test images, evenly spread over the split (0 = all).
-    #[arg(long, default_value_t = 0)]
-    limit: usize,
 }
 
 #[derive(Args, Clone)]
@@ -90,11 +67,9 @@ enum Cmd {
         /// Also evaluate a static baseline checkpoint (e.g. weights/resnet56-static.safetensors).
         #[arg(long)]
         static_weights: Option<PathBuf>,
-        /// Run the dense masked reference instead of real skipping (same results, full cost).
-        #[arg(long)]
-        dense: bool,
-        /// `gpu`: the WGSL executor through wgpu (Vulkan; Mesa lavapipe without a GPU), which
-        /// runs `--batch` images per submission.
+        /// `cpu`: the CPU kernels, real skipping, every core; `reference`: candle's dense masked
+        /// network (same results, full cost); `gpu`: the WGSL executor through wgpu (Vulkan; Mesa
+        /// lavapipe without a GPU), which runs `--batch` images per submission.
         #[arg(long, value_enum, default_value_t = Backend::Cpu)]
         backend: Backend,
         #[arg(long, default_value_t = 64)]
@@ -191,41 +166,8 @@ enum Cmd {
 #[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 enum Backend {
     Cpu,
+    Reference,
     Gpu,
-}
-
-struct Loaded {
-    net: LcNet,
-    card: ModelCard,
-    th: Thresholds,
-}
-
-fn load(m: &ModelArgs) -> Result<Loaded> {
-    let card_path = m.weights.with_extension("json");
-    let text = std::fs::read_to_string(&card_path)
-        .with_context(|| format!("reading the model card {}", card_path.display()))?;
-    let card = ModelCard::from_json(&text)?;
-    if !m.weights.exists() {
-        bail!("weights file {} not found", m.weights.display());
-    }
-    let net = LcNet::load_for_card(&m.weights, &card)
-        .with_context(|| format!("loading {}", m.weights.display()))?;
-    let def = Thresholds::from_config(&card.config);
-    let th = Thresholds {
-        tau_l: m.tau_l.unwrap_or(def.tau_l),
-        tau_c: m.tau_c.unwrap_or(def.tau_c),
-    };
-    Ok(Loaded { net, card, th })
-}
-
-/// The loaded network on the native GPU (wgpu picks the adapter; `WGPU_BACKEND` etc. apply),
-/// `batch` images per submission; the adapter is named on stderr.
-fn gpu_model(l: &Loaded, batch: usize) -> Result<GpuModel> {
-    let ctx = pollster::block_on(GpuContext::native())?;
-    if let Some(a) = &ctx.adapter {
-        eprintln!("GPU: {} ({:?}, {})", a.name, a.backend, a.driver_info);
-    }
-    Ok(GpuModel::with_batch(&ctx, &l.net, batch)?)
 }
 
 fn main() -> Result<()> {
@@ -239,18 +181,14 @@ fn main() -> Result<()> {
             model,
             data,
             static_weights,
-            dense,
             backend,
             batch,
             json,
         } => {
-            let exec = match (backend, dense) {
-                (Backend::Gpu, true) => {
-                    bail!("--dense is a CPU path; leave it out with --backend gpu")
-                }
-                (Backend::Gpu, false) => eval::Exec::Gpu(batch),
-                (Backend::Cpu, true) => eval::Exec::Dense,
-                (Backend::Cpu, false) => eval::Exec::Cpu,
+            let exec = match backend {
+                Backend::Gpu => eval::Exec::Gpu(batch),
+                Backend::Reference => eval::Exec::Reference,
+                Backend::Cpu => eval::Exec::Cpu,
             };
             eval::eval(&model, &data, static_weights.as_deref(), exec, json)
         }
@@ -314,20 +252,4 @@ fn main() -> Result<()> {
             bench::bench(&model, &data, images, runs, !no_reference, gpu_batch, json)
         }
     }
-}
-
-/// The test images of `data` (`limit` evenly spread ones, 0 = all).
-fn samples(data: &Path, l: &Loaded, limit: usize) -> Result<Vec<Sample>> {
-    let t = Instant::now();
-    let s = dataset::load_test(data, l.net.config(), limit)?;
-    eprintln!(
-        "loaded {} test images in {:.1} s",
-        s.len(),
-        t.elapsed().as_secs_f64()
-    );
-    Ok(s)
-}
-
-fn mega(macs: f64) -> String {
-    format!("{:.2} M", macs / 1e6)
 }

@@ -7,8 +7,8 @@ use anyhow::{Context, Result};
 use lcnet::Mode;
 use serde::Serialize;
 
-use crate::eval::run_eval;
-use crate::{load, samples, DataArgs, ModelArgs};
+use crate::eval::{run_eval, Exec};
+use crate::loaded::{load, samples, DataArgs, ModelArgs};
 
 #[derive(Serialize)]
 struct Example {
@@ -31,7 +31,7 @@ pub fn stats(
 ) -> Result<()> {
     let l = load(m)?;
     let s = samples(&d.data, &l, d.limit)?;
-    let r = run_eval(&l, &s, Mode::Dynamic, l.th, false)?;
+    let (r, _) = run_eval(&l, &s, Mode::Dynamic, l.th, Exec::Cpu)?;
     let cfg = l.net.config();
     let mut examples = Vec::new();
     for i in lcnet::stats::examples(&r, cfg.num_classes, per_class) {

@@ -1,7 +1,7 @@
 //! The 1x1 convolution (projection shortcut) and the fully connected layer (gates, classifier).
 
 use super::planes::Planes;
-use crate::trace::out_size;
+use crate::model::geometry::out_size;
 
 /// 1x1 convolution, padding 0 (the projection shortcut): `y[o] = bias[o] + sum_i w[o][i] x[i]`.
 ///

@@ -18,14 +18,18 @@
 //! the browser supports relaxed SIMD.
 mod conv3x3;
 mod dense;
+mod filters;
 mod planes;
 mod tiling;
 mod winograd;
 
-pub use conv3x3::{conv3x3, conv3x3_filters, Epilogue, Filters};
+pub use conv3x3::{conv3x3, conv3x3_filters};
 pub use dense::{conv1x1, linear};
+pub use filters::{Epilogue, Filters};
 pub use planes::{relu, Planes};
 pub use winograd::transform_filters;
+
+use std::future::Future;
 
 use super::{Executor, Mode};
 use crate::decision::{Decision, Thresholds};
@@ -70,16 +74,24 @@ impl Executor for Cpu<'_> {
         self.net
     }
 
-    fn run(&self, images: &[&[u8]], mode: Mode, th: Thresholds) -> Result<Vec<Trace>> {
+    /// Computes at once: the future is ready when returned.
+    fn run(
+        &self,
+        images: &[&[u8]],
+        mode: Mode,
+        th: Thresholds,
+    ) -> impl Future<Output = Result<Vec<Trace>>> {
         let cfg = self.net.config();
         let s = cfg.image_size;
-        images
-            .iter()
-            .map(|rgb| {
-                let x = Planes::from_chw(3, s, s, &preprocess::normalize(rgb, cfg)?);
-                Ok(self.forward(&x, mode, th))
-            })
-            .collect()
+        std::future::ready(
+            images
+                .iter()
+                .map(|rgb| {
+                    let x = Planes::from_chw(3, s, s, &preprocess::normalize(rgb, cfg)?);
+                    Ok(self.forward(&x, mode, th))
+                })
+                .collect(),
+        )
     }
 }
 

@@ -15,7 +15,7 @@ use multiversion::target::target_cfg_f;
 
 use std::cell::RefCell;
 
-use super::conv3x3::{Epilogue, Filters};
+use super::filters::{Epilogue, Filters};
 use super::planes::{Planes, LANES};
 use super::tiling::{self, madd, Tiled};
 

@@ -4,11 +4,6 @@ use super::conv3x3::ConvParams;
 use super::{Dispatch, GpuContext};
 use crate::Result;
 
-pub(crate) const WGSL: &str = concat!(
-    include_str!("conv_params.wgsl"),
-    include_str!("conv1x1.wgsl")
-);
-
 /// One-shot run on host data (for tests): `x [C_in, H, W]`, `weight [C_out, C_in]` (or
 /// `[C_out, C_in, 1, 1]`), `bias [C_out]` -> `[C_out, H', W']`.
 pub async fn run(

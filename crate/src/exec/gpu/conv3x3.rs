@@ -6,12 +6,6 @@ use bytemuck::{Pod, Zeroable};
 use super::{groups_for, Dispatch, GpuContext};
 use crate::Result;
 
-pub(crate) const WGSL: &str = concat!(
-    include_str!("conv_params.wgsl"),
-    include_str!("selection.wgsl"),
-    include_str!("conv3x3.wgsl")
-);
-
 /// Apply ReLU to the output.
 pub const RELU: u32 = 1;
 /// Compute only the kept output channels, written compactly (conv1 of a block).
@@ -39,7 +33,7 @@ pub struct ConvParams {
 impl ConvParams {
     /// A convolution with `padding = k / 2` over a `size x size` input.
     pub fn new(c_in: usize, c_out: usize, size: usize, stride: usize, flags: u32) -> Self {
-        let out = crate::trace::out_size(size, stride) as u32;
+        let out = crate::model::geometry::out_size(size, stride) as u32;
         Self {
             c_in: c_in as u32,
             c_out: c_out as u32,

@@ -8,8 +8,6 @@ use super::{Dispatch, GpuContext};
 use crate::decision::{Decision, Thresholds};
 use crate::{EmptyBlock, Result};
 
-pub(crate) const WGSL: &str = concat!(include_str!("selection.wgsl"), include_str!("decide.wgsl"));
-
 /// Images one submission may hold (`MAX_BATCH` in selection.wgsl; the pair encoding also keeps
 /// image and slot below 2^16).
 pub const MAX_BATCH: usize = 256;

@@ -1,5 +1,5 @@
 // Turns gates and thresholds into what the following kernels do, on the GPU, for a batch of
-// images with no readback: a gate `<= tau` is skipped (as `Block::decide` on the CPU).
+// images with no readback: a gate `<= tau` is skipped (as `Decision::from_gates` on the CPU).
 //
 // `decide_block` runs after the L-Net: per image it records the L-gate and `ran`; then it lists
 // the running images and arms the dispatches that follow: the C-Net over the running images,

@@ -5,8 +5,6 @@ use bytemuck::{Pod, Zeroable};
 use super::{Dispatch, GpuContext};
 use crate::{Error, Result};
 
-pub(crate) const WGSL: &str = concat!(include_str!("selection.wgsl"), include_str!("gate.wgsl"));
-
 /// Hidden units the kernel's workgroup memory holds (`MAX_HIDDEN` in the shader).
 pub const MAX_HIDDEN: usize = 256;
 

@@ -5,8 +5,6 @@ use bytemuck::{Pod, Zeroable};
 use super::{groups_for, Dispatch, GpuContext};
 use crate::Result;
 
-pub(crate) const WGSL: &str = include_str!("pool.wgsl");
-
 #[repr(C)]
 #[derive(Debug, Clone, Copy, Pod, Zeroable)]
 pub(crate) struct Params {

@@ -6,11 +6,6 @@ use bytemuck::{Pod, Zeroable};
 use super::{groups_for, Dispatch, GpuContext};
 use crate::Result;
 
-pub(crate) const WGSL: &str = concat!(
-    include_str!("selection.wgsl"),
-    include_str!("residual.wgsl")
-);
-
 #[repr(C)]
 #[derive(Debug, Clone, Copy, Pod, Zeroable)]
 pub(crate) struct Params {
