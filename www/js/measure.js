@@ -12,6 +12,7 @@ import { showError } from './status.js';
 import { request, helpers, releaseHelpers } from './worker-client.js';
 import { showCurve } from './thresholds.js';
 import { buildInfo } from './offline.js';
+import { usableCores } from './cores.js';
 
 const SUBSET_URL = 'data/test-subset.bin';
 /** Choices of N for the shipped subset (each divides its size, so they are eval's picks too). */
@@ -66,15 +67,16 @@ function progressText(r, totals, tauL, tauC) {
 }
 
 /**
- * The workers a run uses: on the CPU the page's own and helpers up to one per core (or
- * `workers`); on WebGPU the page's own, whose GPU takes the images one after the other.
+ * The workers a run uses: on the CPU the page's own and helpers up to one per core that really
+ * runs at once (`cores.js`; or `workers`); on WebGPU the page's own, whose GPU takes the images
+ * one after the other.
  * @param {number|undefined} workers
  * @returns {Promise<Array<{request: Function}>>}
  */
 async function workersFor(workers) {
   const own = { request };
   if (state.backend !== 'cpu') return [own];
-  const n = Math.max(1, Math.min(MAX_WORKERS, workers || navigator.hardwareConcurrency || 1));
+  const n = Math.max(1, Math.min(MAX_WORKERS, workers || (await usableCores(MAX_WORKERS))));
   return n > 1 ? [own, ...(await helpers(n - 1))] : [own];
 }
 

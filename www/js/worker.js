@@ -232,6 +232,11 @@ async function load() {
   if (NO_GPU) {
     webgpu = { available: false, adapter: null, note: 'WebGPU is not used by this helper worker' };
     gpuSetUp = Promise.resolve();
+  } else if (!self.navigator?.gpu) {
+    // Nothing to set up (WebKit and Firefox ESR have no `navigator.gpu`): said at once, with no
+    // start-up timing.
+    webgpu = { available: false, adapter: null, note: `${NO_WEBGPU}: this browser has no WebGPU` };
+    gpuSetUp = Promise.resolve();
   } else {
     webgpu = { available: false, adapter: null, pending: true, note: 'Setting up WebGPU; running on the CPU meanwhile' };
     startGpuSetUp = () => {

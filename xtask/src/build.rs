@@ -13,51 +13,49 @@ use clap::Args;
 
 use crate::{cargo, command, root, run, short, WeightsArg};
 
-const WASM_TARGET: &str = "wasm32-unknown-unknown";
+pub const WASM_TARGET: &str = "wasm32-unknown-unknown";
 
-/// One wasm module: which package, with which cargo and target features, where cargo builds it
-/// and which folder of `www/` gets the module and its bindings.
+/// One wasm module: which package, with which cargo features, whether its own crate also gets
+/// relaxed SIMD, and which folder of `www/` gets the module and its bindings.
 struct Module {
     package: &'static str,
     /// Its library's file name (`<lib>.wasm`, `<lib>_bg.wasm`, `<lib>.js`).
     lib: &'static str,
     cargo_features: &'static str,
-    target_features: &'static str,
     relaxed: bool,
-    target_dir: &'static str,
     pkg: &'static str,
 }
 
+/// Every crate of every module is built with simd128 (`RUSTFLAGS`), in one target folder, so the
+/// dependencies are compiled once for all three. Relaxed SIMD is enabled for the `lcnet` crate
+/// alone (`cargo rustc -- -C target-feature`): its code (the convolutions' multiply-adds) is the
+/// only one that uses it.
+pub const SIMD: &str = "-C target-feature=+simd128";
+pub const RELAXED: &str = "target-feature=+simd128,+relaxed-simd";
+
 /// The page loads `pkg-relaxed/` where the browser validates relaxed SIMD (fused multiply-add in
 /// the convolutions) and `pkg/` (simd128 only) elsewhere; `pkg-reference/` (candle, the
-/// reference executor) only when a visitor asks for it. The reference shares `pkg/`'s target
-/// folder and flags, so the crates both use are built once.
+/// reference executor) only when a visitor asks for it.
 const MODULES: [Module; 3] = [
     Module {
         package: "lcnet",
         lib: "lcnet",
         cargo_features: "web",
-        target_features: "+simd128",
         relaxed: false,
-        target_dir: "target",
         pkg: "pkg",
     },
     Module {
         package: "lcnet",
         lib: "lcnet",
         cargo_features: "web",
-        target_features: "+simd128,+relaxed-simd",
         relaxed: true,
-        target_dir: "target/wasm-relaxed",
         pkg: "pkg-relaxed",
     },
     Module {
         package: "lcnet-reference",
         lib: "lcnet_reference",
         cargo_features: "",
-        target_features: "+simd128",
         relaxed: false,
-        target_dir: "target",
         pkg: "pkg-reference",
     },
 ];
@@ -92,38 +90,25 @@ pub fn build(opts: &Options) -> Result<PathBuf> {
     for module in MODULES {
         let started = Instant::now();
         let mut build = cargo();
-        build.args([
-            "build",
-            "-p",
-            module.package,
-            "--lib",
-            "--target",
-            WASM_TARGET,
-        ]);
-        build.arg("--no-default-features");
+        build.args(["rustc", "-p", module.package, "--lib", "--target"]);
+        build.args([WASM_TARGET, "--no-default-features"]);
         if !module.cargo_features.is_empty() {
             build.args(["--features", module.cargo_features]);
         }
-        // Each feature set keeps its own target folder, so neither rebuilds the other's crates.
-        build
-            .arg("--target-dir")
-            .arg(root().join(module.target_dir));
         if !opts.debug {
             build.args(["--profile", "wasm"]);
         }
+        if module.relaxed {
+            build.args(["--", "-C", RELAXED]);
+        }
         // Only affects the wasm32 artifacts: with --target, RUSTFLAGS skips build scripts.
-        let flags = format!("-C target-feature={}", module.target_features);
-        run(build.env("RUSTFLAGS", flags))?;
-        println!(
-            "wasm build ({}, {}): {:.0?}",
-            module.pkg,
-            module.target_features,
-            started.elapsed()
-        );
+        run(build.env("RUSTFLAGS", SIMD))?;
+        println!("wasm build ({}): {:.0?}", module.pkg, started.elapsed());
 
+        // Both page modules are built to the same file; each is bound before the next build.
         let wasm = root().join(format!(
-            "{}/{WASM_TARGET}/{profile}/{}.wasm",
-            module.target_dir, module.lib
+            "target/{WASM_TARGET}/{profile}/{}.wasm",
+            module.lib
         ));
         let out = www.join(module.pkg).join(format!("{}_bg.wasm", module.lib));
         let size = bindgen(&wasm_bindgen, &wasm, &out, !opts.debug, module.relaxed)?;
@@ -186,15 +171,12 @@ fn bindgen(
     relaxed: bool,
 ) -> Result<u64> {
     let pkg = bg.parent().expect("bg is inside www/pkg");
-    let meta = fs::metadata(wasm).with_context(|| format!("reading {}", short(wasm)))?;
-    // The stamp: which module was processed how, then its size before wasm-opt.
+    let bytes = fs::read(wasm).with_context(|| format!("reading {}", short(wasm)))?;
+    // The stamp: which module (by its content: both page modules are built to one file) was
+    // processed how, then its size before wasm-opt.
     let stamp = pkg.join(".source");
-    let source = format!(
-        "{} {} {:?} {optimise}\n",
-        short(wasm),
-        meta.len(),
-        meta.modified()?
-    );
+    let hash = fnv1a(FNV_START, &bytes);
+    let source = format!("{} {hash:016x} {optimise}\n", short(wasm));
     let previous = fs::read_to_string(&stamp).unwrap_or_default();
     if let Some(size) = previous
         .strip_prefix(&source)
@@ -275,7 +257,7 @@ fn cargo_home() -> PathBuf {
 pub fn ensure_node_modules() -> Result<()> {
     let root = root();
     if !root.join("package.json").is_file() {
-        println!("warning: no package.json, so no npm packages (wasm-opt, playwright-core)");
+        println!("warning: no package.json, so no npm packages (wasm-opt, the browser drivers)");
         return Ok(());
     }
     let lock = root.join("package-lock.json");
@@ -287,7 +269,12 @@ pub fn ensure_node_modules() -> Result<()> {
     if fresh {
         return Ok(());
     }
-    run(command("npm").arg(if lock.is_file() { "ci" } else { "install" }))
+    // The browser drivers' clients (playwright-core, puppeteer-core, selenium-webdriver) drive
+    // Debian's browsers: none may download one.
+    run(command("npm")
+        .arg(if lock.is_file() { "ci" } else { "install" })
+        .env("PUPPETEER_SKIP_DOWNLOAD", "1")
+        .env("PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD", "1"))
 }
 
 fn modified(path: &Path) -> Option<std::time::SystemTime> {
@@ -411,22 +398,29 @@ fn build_files(www: &Path) -> Result<(String, Vec<String>)> {
     let mut paths = Vec::new();
     walk(www, &mut paths)?;
     paths.sort();
-    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    let mut h = FNV_START;
     let mut keep = vec!["./".to_string()];
     for f in &paths {
         let name = f.strip_prefix(www)?.to_string_lossy().replace('\\', "/");
         if name == "build.json" || name.ends_with(".source") || name.ends_with(".gitignore") {
             continue;
         }
-        for b in name.bytes().chain(fs::read(f)?) {
-            h = (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3);
-        }
+        h = fnv1a(fnv1a(h, name.as_bytes()), &fs::read(f)?);
         let skip = ["pkg/", "pkg-relaxed/", "pkg-reference/", "data/"];
         if !skip.iter().any(|d| name.starts_with(d)) && !name.ends_with(".safetensors") {
             keep.push(name);
         }
     }
     Ok((format!("{h:016x}"), keep))
+}
+
+const FNV_START: u64 = 0xcbf2_9ce4_8422_2325;
+
+/// FNV-1a of `bytes`, continuing from `h`: a cheap content stamp, not a security hash.
+fn fnv1a(h: u64, bytes: &[u8]) -> u64 {
+    bytes
+        .iter()
+        .fold(h, |h, &b| (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3))
 }
 
 fn sizes(path: &Path) -> Result<(usize, usize)> {

@@ -53,15 +53,31 @@ pub fn test(weights: &WeightsArg) -> Result<()> {
     Ok(())
 }
 
-/// Headless Chromium for the browser tests, lavapipe for the native GPU tests.
+/// The Debian packages the tests need, each with a file that shows it is installed: the three
+/// browser engines with their drivers (Chromium, Firefox ESR, WebKit's MiniBrowser with
+/// `WebKitWebDriver`, which needs a display: Xvfb), lavapipe for the native GPU tests.
+const PACKAGES: [(&str, &str); 5] = [
+    ("chromium", CHROMIUM),
+    ("mesa-vulkan-drivers", LAVAPIPE_ICD),
+    ("firefox-esr", "/usr/bin/firefox-esr"),
+    ("webkit2gtk-driver", "/usr/bin/WebKitWebDriver"),
+    ("xvfb", "/usr/bin/xvfb-run"),
+];
+
 fn system_packages() -> Result<()> {
-    if Path::new(CHROMIUM).is_file() && Path::new(LAVAPIPE_ICD).is_file() {
-        println!("chromium and lavapipe present");
+    let missing: Vec<&str> = PACKAGES
+        .iter()
+        .filter(|(_, file)| !Path::new(file).exists())
+        .map(|(package, _)| *package)
+        .collect();
+    if missing.is_empty() {
+        println!("system packages present");
         return Ok(());
     }
     run(command("apt-get").arg("update"))?;
     run(command("apt-get")
-        .args(["install", "-y", "chromium", "mesa-vulkan-drivers"])
+        .args(["install", "-y"])
+        .args(&missing)
         .env("DEBIAN_FRONTEND", "noninteractive"))
 }
 

@@ -3,7 +3,8 @@
 
 use anyhow::Result;
 
-use crate::{build::ensure_wasm_target, cargo, run};
+use crate::build::{ensure_wasm_target, RELAXED, SIMD, WASM_TARGET};
+use crate::{cargo, run};
 
 pub fn validate() -> Result<()> {
     ensure_wasm_target()?;
@@ -16,21 +17,18 @@ pub fn validate() -> Result<()> {
         "-D",
         "warnings",
     ]))?;
-    for package in [["lcnet", "web"], ["lcnet-reference", ""]] {
+    // The wasm modules as the web build makes them: every crate with simd128, so the three
+    // checks share their dependencies; the relaxed-SIMD module's own code (`direct::madd`) is
+    // checked with relaxed SIMD enabled for the `lcnet` crate alone.
+    let wasm = |package: &str, features: &str, extra: &[&str]| {
         run(cargo()
-            .args(["clippy", "-p", package[0], "--lib", "--target"])
-            .args(["wasm32-unknown-unknown", "--no-default-features"])
-            .args(["--features", package[1], "--", "-D", "warnings"]))?;
-    }
-    // The relaxed-SIMD module of the web build has code of its own (`direct::madd`).
-    run(cargo()
-        .args(["clippy", "-p", "lcnet", "--lib", "--target"])
-        .args([
-            "wasm32-unknown-unknown",
-            "--target-dir",
-            "target/wasm-relaxed",
-        ])
-        .args(["--no-default-features", "--features", "web"])
-        .args(["--", "-D", "warnings"])
-        .env("RUSTFLAGS", "-C target-feature=+simd128,+relaxed-simd"))
+            .args(["clippy", "-p", package, "--lib", "--target", WASM_TARGET])
+            .args(["--no-default-features", "--features", features, "--"])
+            .args(extra)
+            .args(["-D", "warnings"])
+            .env("RUSTFLAGS", SIMD))
+    };
+    wasm("lcnet", "web", &[])?;
+    wasm("lcnet", "web", &["-C", RELAXED])?;
+    wasm("lcnet-reference", "", &[])
 }
