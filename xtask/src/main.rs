@@ -59,10 +59,13 @@ enum Cli {
         #[arg(long)]
         static_weights: Option<PathBuf>,
     },
-    /// Build, then run the in-browser benchmark (tests/bench/bench-web.mjs).
+    /// Build, then run the in-browser benchmark (tests/bench/bench-web.mjs, Chromium; with
+    /// `--engines`, tests/bench/engines.mjs: Chromium, Firefox and WebKit side by side).
     BenchWeb {
         #[command(flatten)]
         weights: WeightsArg,
+        #[arg(long)]
+        engines: bool,
         /// Passed on to the benchmark script (after `--`).
         #[arg(last = true)]
         args: Vec<String>,
@@ -137,7 +140,11 @@ fn try_main() -> Result<()> {
             data,
             static_weights,
         } => measure(&weights, &data, static_weights),
-        Cli::BenchWeb { weights, args } => bench_web::bench_web(&weights, &args),
+        Cli::BenchWeb {
+            weights,
+            engines,
+            args,
+        } => bench_web::bench_web(&weights, engines, &args),
     }
 }
 
