@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium } from 'playwright-core';
 
-import { engine } from './engine.mjs';
+import { engine, pageOps } from './engine.mjs';
 import { CHROMIUM } from '../../browser/harness.mjs';
 
 /**
@@ -46,13 +46,7 @@ export async function launchChromium() {
     name: 'chromium',
     browser: `Chromium ${context.browser()?.version() ?? ''}`.trim(),
     driver: 'playwright-core over the Chrome DevTools Protocol',
-    async open(url) {
-      await page.goto(url, { waitUntil: 'load' });
-    },
-    evaluate: (expression) => page.evaluate(expression),
-    async reload() {
-      await page.reload({ waitUntil: 'load' });
-    },
+    ...pageOps(page),
     async close() {
       if (closed) return;
       closed = true;

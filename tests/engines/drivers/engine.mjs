@@ -78,3 +78,20 @@ export function engine(a) {
   };
   return { ...a, run, waitFor };
 }
+
+/**
+ * `open`, `evaluate` and `reload` of a page object with the API playwright-core and
+ * puppeteer-core share (`goto`, `evaluate`, `reload`).
+ * @param {{goto: Function, evaluate: Function, reload: Function}} page
+ */
+export function pageOps(page) {
+  return {
+    async open(url) {
+      await page.goto(url, { waitUntil: 'load' });
+    },
+    evaluate: (expression) => page.evaluate(expression),
+    async reload() {
+      await page.reload({ waitUntil: 'load' });
+    },
+  };
+}

@@ -4,7 +4,7 @@
 import { existsSync } from 'node:fs';
 import puppeteer from 'puppeteer-core';
 
-import { engine } from './engine.mjs';
+import { engine, pageOps } from './engine.mjs';
 
 export const FIREFOX = process.env.LCNET_FIREFOX || '/usr/bin/firefox-esr';
 
@@ -35,13 +35,7 @@ export async function launchFirefox() {
     name: 'firefox',
     browser: await browser.version(),
     driver: `puppeteer-core over WebDriver BiDi`,
-    async open(url) {
-      await page.goto(url, { waitUntil: 'load' });
-    },
-    evaluate: (expression) => page.evaluate(expression),
-    async reload() {
-      await page.reload({ waitUntil: 'load' });
-    },
+    ...pageOps(page),
     async close() {
       if (closed) return;
       closed = true;
