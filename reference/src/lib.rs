@@ -5,7 +5,6 @@
 //! convolution computed in full and multiplied by the gate masks, so it costs the full static
 //! price whatever the gates decide.
 
-#[cfg(target_arch = "wasm32")]
 mod web {
     use std::borrow::Cow;
 
